@@ -1,0 +1,373 @@
+/**
+ * The LPLB planner: count -> all-reduce -> solve -> map, per batch.
+ */
+import {
+  CudaUnavailableError,
+  InvalidArgumentError,
+  describe,
+  expectFinite,
+  expectFiniteArray,
+  expectInteger,
+  expectOneOf,
+  expectOptions,
+} from "@lplb/errors";
+import { type IpmSolver, capabilities, createSolver } from "@lplb/ipm";
+import { type LpStatus, LP_STATUSES, type LplbLayout, createLplbLayout } from "@lplb/lp";
+import { type Topology, toTopology } from "@lplb/topology";
+import { type Group, LocalGroup } from "./group.js";
+import { type RedundancyMapping, buildRedundancyMapping, nodesFor, orderExperts } from "./mapping.js";
+import {
+  type ExpertIds,
+  type RoutingTable,
+  type TokenCounts,
+  countTokens,
+  expectExpertIds,
+  selectTargets,
+} from "./tokens.js";
+
+/** Where the planner runs its pipeline. */
+export type PlannerBackend = "cpu" | "cuda" | "auto";
+
+/** Options of {@link Planner}. Everything is validated when the planner is built. */
+export interface PlannerOptions {
+  /** Redundancy topology: an r2o matrix `[groupSize][D]` or a Topology from `@lplb/topology` (copied). */
+  readonly r2o: Topology | ArrayLike<ArrayLike<number>>;
+  /** Physical experts over the whole EP group: `E + R * epSize`. */
+  readonly nRoutedExperts: number;
+  /** Logical experts `E`. */
+  readonly nLogicalExperts: number;
+  /** EP size; optional when `group` gives it (then both must agree). */
+  readonly epSize?: number;
+  /** EP group for the workload all-reduce; default: this process only ({@link LocalGroup}). */
+  readonly group?: Group;
+  /** GPUs per node, used by the EPLB reordering; default 8. */
+  readonly gpusPerNode?: number;
+  /** Backend; default `'cpu'`. `'auto'` picks CUDA when usable (see {@link Planner.backend}). */
+  readonly backend?: PlannerBackend;
+  /** LP solver arithmetic; default `'float64'`. */
+  readonly precision?: "float64" | "float32";
+  /** Solver tolerance; default 1e-9 (float64) or 1e-6 (float32). */
+  readonly tolerance?: number;
+  /** Solver iteration limit; default 100. */
+  readonly maxIterations?: number;
+}
+
+/** Result of {@link Planner.solveProbs}. All arrays are fresh copies owned by the caller. */
+export interface ProbsResult {
+  /** Fraction of each replicated slot's load kept on the original rank, row-major `[nGroup][groupSize][D]`. */
+  readonly probs: Float64Array;
+  /** The global workload the LPs were built from (tokens per logical expert). */
+  readonly workload: Float64Array;
+  /** LP status of each redundancy group. */
+  readonly status: LpStatus[];
+  /** Optimal max rank load of each group, normalised by the largest expert load (NaN when not optimal). */
+  readonly objective: Float64Array;
+  /** Groups solved to optimality (the original's success counter). */
+  readonly optimalGroups: number;
+  /** Groups whose LP was not optimal and fell back to an even split (p = 0.5). */
+  readonly fallbackGroups: number[];
+  /** Predicted tokens per rank after the split, length epSize. */
+  readonly rankLoads: Float64Array;
+  /** `max(rankLoads) / mean(rankLoads)`, 1 when there is no load. */
+  readonly balance: number;
+}
+
+/** Result of {@link Planner.run}. */
+export interface RunResult extends ProbsResult {
+  /** Physical expert id of every entry of `idx` (-1 stays -1), same length as `idx`. */
+  readonly physicalIds: Int32Array;
+  /** This rank's token counts per logical expert (before the all-reduce). */
+  readonly localCounts: Float64Array;
+}
+
+/**
+ * LPLB for one EP rank: places experts and their copies over an r2o topology, and for every batch
+ * solves one small LP per redundancy group to split the tokens of replicated experts between
+ * original and copy so that the most loaded rank is as light as possible, then rewrites each
+ * token's logical expert id to a physical one.
+ *
+ * ```ts
+ * const planner = new Planner({ r2o: cube(), nLogicalExperts: 64, nRoutedExperts: 80, epSize: 8 });
+ * const { physicalIds, balance } = planner.run(idx);
+ * ```
+ */
+export class Planner {
+  /** The validated topology. */
+  readonly topology: Topology;
+  readonly nLogicalExperts: number;
+  readonly nRoutedExperts: number;
+  readonly epSize: number;
+  readonly gpusPerNode: number;
+  /** Redundant slots per rank (R). */
+  readonly redundantPerRank: number;
+  /** Redundancy groups (`epSize / groupSize`). */
+  readonly nGroups: number;
+  /** The backend in use, after resolving `'auto'`. */
+  readonly backend: "cpu" | "cuda";
+  /** Why this backend was picked (for `'auto'`), e.g. "CUDA not usable: not built". */
+  readonly backendReason: string;
+  readonly group: Group;
+
+  private mapping!: RedundancyMapping;
+  private layout!: LplbLayout;
+  private table!: RoutingTable;
+  private readonly solver: IpmSolver;
+
+  constructor(options: PlannerOptions) {
+    const o = expectOptions("options", options);
+    if (o.r2o === undefined) throw new InvalidArgumentError("options.r2o", "expected an r2o matrix or a Topology for options.r2o, got undefined");
+    this.topology = toTopology(o.r2o, "options.r2o");
+    this.group = o.group ?? new LocalGroup();
+    if (typeof this.group.allReduceSum !== "function") {
+      throw new InvalidArgumentError("options.group", `expected a Group with allReduceSum() for options.group, got ${describe(o.group)}`);
+    }
+    const groupSize = expectInteger("options.group.size", this.group.size, 1);
+    expectInteger("options.group.rank", this.group.rank, 0, groupSize - 1);
+    const epSize = o.epSize === undefined ? groupSize : expectInteger("options.epSize", o.epSize, 1);
+    if (o.group !== undefined && groupSize !== 1 && groupSize !== epSize) {
+      throw new InvalidArgumentError("options.epSize", `expected options.epSize to equal the group size ${groupSize}, got ${epSize}`);
+    }
+    const G = this.topology.groupSize;
+    const D = this.topology.slots;
+    if (epSize % G !== 0) {
+      throw new InvalidArgumentError("options.epSize", `expected a multiple of the topology's group size ${G} for options.epSize, got ${epSize}`);
+    }
+    const E = expectInteger("options.nLogicalExperts", o.nLogicalExperts, 1);
+    if (E % epSize !== 0) {
+      throw new InvalidArgumentError("options.nLogicalExperts", `expected a multiple of epSize ${epSize} for options.nLogicalExperts, got ${E}`);
+    }
+    const nRouted = expectInteger("options.nRoutedExperts", o.nRoutedExperts, E + 1);
+    const R = (nRouted - E) / epSize;
+    if (!Number.isInteger(R) || R % D !== 0) {
+      throw new InvalidArgumentError(
+        "options.nRoutedExperts",
+        `expected nLogicalExperts + R * epSize with R a multiple of the topology's ${D} slots for options.nRoutedExperts, got ${nRouted} (R = ${R})`,
+      );
+    }
+    if (R > E / epSize) {
+      throw new InvalidArgumentError(
+        "options.nRoutedExperts",
+        `expected at most ${E / epSize} redundant slots per rank (one per own expert) for options.nRoutedExperts, got R = ${R}`,
+      );
+    }
+    this.gpusPerNode = o.gpusPerNode === undefined ? 8 : expectInteger("options.gpusPerNode", o.gpusPerNode, 1);
+    const nodes = nodesFor(epSize, this.gpusPerNode);
+    if (epSize % nodes !== 0 || (epSize / G) % 1 !== 0) {
+      throw new InvalidArgumentError("options.gpusPerNode", `expected a divisor of epSize ${epSize} or a value >= it for options.gpusPerNode, got ${this.gpusPerNode}`);
+    }
+    const backend = expectOneOf("options.backend", o.backend ?? "cpu", ["cpu", "cuda", "auto"] as const);
+    const precision = expectOneOf("options.precision", o.precision ?? "float64", ["float64", "float32"] as const);
+    const tolerance = o.tolerance === undefined ? undefined : expectFinite("options.tolerance", o.tolerance, 1e-14, 0.1);
+    const maxIterations = o.maxIterations === undefined ? undefined : expectInteger("options.maxIterations", o.maxIterations, 1, 10_000);
+
+    const cuda = capabilities().cuda;
+    if (backend === "cuda") {
+      throw new CudaUnavailableError(`backend 'cuda' is not available: ${cuda.reason || "the planner's CUDA pipeline is not built"}; use backend 'cpu'`);
+    }
+    this.backend = "cpu";
+    this.backendReason = backend === "auto" ? `CUDA not usable: ${cuda.reason || "the planner's CUDA pipeline is not built"}` : "requested";
+
+    this.nLogicalExperts = E;
+    this.nRoutedExperts = nRouted;
+    this.epSize = epSize;
+    this.redundantPerRank = R;
+    this.nGroups = epSize / G;
+    this.solver = createSolver(
+      { nVars: G * D + 1, mEq: 0, mUb: G },
+      { precision, ...(tolerance === undefined ? {} : { tolerance }), ...(maxIterations === undefined ? {} : { maxIterations }) },
+    );
+    this.place(orderExperts(this.shape()));
+  }
+
+  private shape() {
+    return {
+      topology: this.topology,
+      nLogicalExperts: this.nLogicalExperts,
+      epSize: this.epSize,
+      redundantPerRank: this.redundantPerRank,
+      gpusPerNode: this.gpusPerNode,
+    };
+  }
+
+  private place(order: Int32Array): void {
+    const mapping = buildRedundancyMapping(this.shape(), order);
+    this.layout = createLplbLayout({
+      topology: this.topology,
+      nLogicalExperts: this.nLogicalExperts,
+      nRoutedExperts: this.nRoutedExperts,
+      epSize: this.epSize,
+      phy2log: mapping.phy2log,
+    });
+    const E = this.nLogicalExperts;
+    const originalOf = new Int32Array(E);
+    const copyOf = new Int32Array(E).fill(-1);
+    const probIndexOf = new Int32Array(E).fill(-1);
+    const own = E / this.epSize;
+    const perRank = this.nRoutedExperts / this.epSize;
+    const D = this.topology.slots;
+    for (let e = 0; e < E; e++) {
+      const original = mapping.log2phy[e][0];
+      originalOf[e] = original;
+      copyOf[e] = mapping.log2phy[e][1];
+      if (copyOf[e] >= 0) {
+        // The original sits in own slot j*D+d of its rank; probs is indexed [rank][d] (group-major = rank-major).
+        const rank = Math.floor(original / perRank);
+        const slotInRank = original - rank * perRank;
+        if (slotInRank >= own) throw new Error("internal: an original copy sits in a redundant slot");
+        probIndexOf[e] = rank * D + (slotInRank % D);
+      }
+    }
+    this.mapping = mapping;
+    this.table = { originalOf, copyOf, probIndexOf };
+  }
+
+  /**
+   * Places experts: without history, logical ids in order; with a load history (one value per
+   * logical expert, e.g. a sliding-window sum), EPLB reordering across ranks and, per rank, experts
+   * sorted heaviest first. Returns fresh copies of the new placement.
+   */
+  updateRedundancyMapping(workloadHistory?: ArrayLike<number>): RedundancyMapping {
+    let history: ArrayLike<number> | undefined;
+    if (workloadHistory !== undefined) {
+      history = expectFiniteArray("workloadHistory", workloadHistory, { min: 0, length: this.nLogicalExperts });
+    }
+    this.place(orderExperts(this.shape(), history));
+    return this.currentMapping();
+  }
+
+  /** The current placement (fresh copies). */
+  currentMapping(): RedundancyMapping {
+    return {
+      phy2log: Int32Array.from(this.mapping.phy2log),
+      log2phy: this.mapping.log2phy.map((row) => Int32Array.from(row)),
+      logcnt: Int32Array.from(this.mapping.logcnt),
+    };
+  }
+
+  /**
+   * Counts this rank's tokens per logical expert. `idx` (borrowed) holds logical ids, -1 = none;
+   * `nChunks` (default 1) cuts it into chunks and returns each chunk's prefix counts.
+   */
+  countWorkload(idx: ExpertIds, nChunks = 1): TokenCounts {
+    expectExpertIds("idx", idx);
+    expectInteger("nChunks", nChunks, 1, 1 << 20);
+    return countTokens(idx, this.nLogicalExperts, nChunks);
+  }
+
+  /**
+   * Solves one LP per redundancy group for a global workload (tokens per logical expert, borrowed).
+   * A group whose LP is not optimal falls back to an even split and is listed in `fallbackGroups`.
+   */
+  solveProbs(workload: ArrayLike<number>): ProbsResult {
+    expectFiniteArray("workload", workload, { min: 0, length: this.nLogicalExperts });
+    const global = Float64Array.from(workload);
+    const batch = this.layout.fill(global);
+    const solution = this.solver.solve(batch);
+    const probs = this.layout.probsFromSolution(solution);
+    const G = this.topology.groupSize;
+    const D = this.topology.slots;
+    const status: LpStatus[] = [];
+    const objective = new Float64Array(this.nGroups);
+    const fallbackGroups: number[] = [];
+    for (let g = 0; g < this.nGroups; g++) {
+      const s = LP_STATUSES[solution.statusCodes[g]] ?? "numerical_error";
+      status.push(s);
+      if (s === "optimal") {
+        objective[g] = solution.objective[g];
+      } else {
+        objective[g] = Number.NaN;
+        fallbackGroups.push(g);
+        probs.fill(0.5, g * G * D, (g + 1) * G * D);
+      }
+    }
+    const rankLoads = this.layout.rankLoads(global, probs);
+    return {
+      probs,
+      workload: global,
+      status,
+      objective,
+      optimalGroups: this.nGroups - fallbackGroups.length,
+      fallbackGroups,
+      rankLoads,
+      balance: balanceOf(rankLoads),
+    };
+  }
+
+  /**
+   * Rewrites logical ids to physical ids (a new Int32Array, same length as `idx`; -1 stays -1).
+   * `probs` comes from {@link solveProbs}, `counts` from {@link countWorkload} on the same `idx`.
+   */
+  weightedSelectTarget(idx: ExpertIds, probs: Float64Array, counts: TokenCounts, nChunks?: number): Int32Array {
+    expectExpertIds("idx", idx);
+    const expected = this.nGroups * this.topology.groupSize * this.topology.slots;
+    if (!(probs instanceof Float64Array) || probs.length !== expected) {
+      throw new InvalidArgumentError("probs", `expected a Float64Array of length ${expected} for probs, got ${describe(probs)}`);
+    }
+    for (let i = 0; i < probs.length; i++) {
+      if (!(probs[i] >= 0 && probs[i] <= 1)) {
+        throw new InvalidArgumentError(`probs[${i}]`, `expected a number in [0, 1] for probs[${i}], got ${describe(probs[i])}`);
+      }
+    }
+    if (typeof counts !== "object" || counts === null || !(counts.counts instanceof Float64Array) || counts.counts.length !== this.nLogicalExperts) {
+      throw new InvalidArgumentError("counts", `expected the result of countWorkload() for counts, got ${describe(counts)}`);
+    }
+    if (nChunks !== undefined && nChunks !== counts.nChunks) {
+      throw new InvalidArgumentError("nChunks", `expected ${counts.nChunks} (the chunk count used by countWorkload) for nChunks, got ${describe(nChunks)}`);
+    }
+    // Recount to validate ids and check that `counts` belongs to this idx before writing anything.
+    const fresh = countTokens(idx, this.nLogicalExperts, 1).counts;
+    for (let e = 0; e < fresh.length; e++) {
+      if (fresh[e] !== counts.counts[e]) {
+        throw new InvalidArgumentError("counts", `expected counts of this idx for counts, but expert ${e} has ${fresh[e]} tokens in idx and ${counts.counts[e]} in counts`);
+      }
+    }
+    return selectTargets(idx, fresh, probs, this.table, new Int32Array(idx.length));
+  }
+
+  /** count -> all-reduce -> solve -> map, with a synchronous group (the default local one). */
+  run(idx: ExpertIds): RunResult {
+    expectExpertIds("idx", idx);
+    const local = countTokens(idx, this.nLogicalExperts, 1);
+    const global = Float64Array.from(local.counts);
+    const pending = this.group.allReduceSum(global);
+    if (pending !== undefined) {
+      throw new InvalidArgumentError("options.group", "expected a synchronous group for run(); this group's allReduceSum returns a promise, use runAsync()");
+    }
+    return this.finish(idx, local, global);
+  }
+
+  /** Like {@link run}, awaiting the group's all-reduce (simulated or networked groups). */
+  async runAsync(idx: ExpertIds): Promise<RunResult> {
+    expectExpertIds("idx", idx);
+    const local = countTokens(idx, this.nLogicalExperts, 1);
+    const global = Float64Array.from(local.counts);
+    await this.group.allReduceSum(global);
+    return this.finish(idx, local, global);
+  }
+
+  private finish(idx: ExpertIds, local: TokenCounts, global: Float64Array): RunResult {
+    const solved = this.solveProbs(global);
+    const physicalIds = selectTargets(idx, local.counts, solved.probs, this.table, new Int32Array(idx.length));
+    return { ...solved, physicalIds, localCounts: local.counts };
+  }
+
+  /** Frees the native solver workspace. The planner cannot be used afterwards. */
+  dispose(): void {
+    this.solver.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** `max / mean` of per-rank loads; 1 when every load is zero. */
+export function balanceOf(loads: ArrayLike<number>): number {
+  let max = 0;
+  let sum = 0;
+  for (let i = 0; i < loads.length; i++) {
+    max = Math.max(max, loads[i]);
+    sum += loads[i];
+  }
+  return sum === 0 ? 1 : max / (sum / loads.length);
+}
