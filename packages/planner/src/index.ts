@@ -1,11 +1,11 @@
-export { type Group, LocalGroup, SimulatedGroupMember, createSimulatedGroup } from "./group.js";
-export { type RedundancyMapping, buildRedundancyMapping, orderExperts } from "./mapping.js";
+export { balanceOf } from "@lplb/lp";
+export { createSimulatedGroup, type Group, LocalGroup, SimulatedGroupMember } from "./group.js";
+export { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
 export {
   Planner,
   type PlannerBackend,
   type PlannerOptions,
   type ProbsResult,
   type RunResult,
-  balanceOf,
 } from "./planner.js";
-export { type ExpertIds, type TokenCounts, keptTokens, spreadStride } from "./tokens.js";
+export { type ExpertIds, keptTokens, spreadStride, type TokenCounts } from "./tokens.js";

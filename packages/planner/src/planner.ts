@@ -3,26 +3,26 @@
  */
 import {
   CudaUnavailableError,
-  InvalidArgumentError,
   describe,
   expectFinite,
   expectFiniteArray,
   expectInteger,
   expectOneOf,
   expectOptions,
+  InvalidArgumentError,
 } from "@lplb/errors";
-import { type IpmSolver, capabilities, createSolver } from "@lplb/ipm";
-import { type LpStatus, LP_STATUSES, type LplbLayout, createLplbLayout } from "@lplb/lp";
+import { capabilities, createSolver, type IpmSolver } from "@lplb/ipm";
+import { balanceOf, createLplbLayout, LP_STATUSES, type LplbBatch, type LplbLayout, type LpStatus } from "@lplb/lp";
 import { type Topology, toTopology } from "@lplb/topology";
 import { type Group, LocalGroup } from "./group.js";
-import { type RedundancyMapping, buildRedundancyMapping, nodesFor, orderExperts } from "./mapping.js";
+import { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
 import {
-  type ExpertIds,
-  type RoutingTable,
-  type TokenCounts,
   countTokens,
+  type ExpertIds,
   expectExpertIds,
+  type RoutingTable,
   selectTargets,
+  type TokenCounts,
 } from "./tokens.js";
 
 /** Where the planner runs its pipeline. */
@@ -110,31 +110,49 @@ export class Planner {
 
   private mapping!: RedundancyMapping;
   private layout!: LplbLayout;
+  /** LP coefficients of the current placement, refilled in place for every batch. */
+  private batch: LplbBatch | undefined;
   private table!: RoutingTable;
   private readonly solver: IpmSolver;
 
   constructor(options: PlannerOptions) {
     const o = expectOptions("options", options);
-    if (o.r2o === undefined) throw new InvalidArgumentError("options.r2o", "expected an r2o matrix or a Topology for options.r2o, got undefined");
+    if (o.r2o === undefined)
+      throw new InvalidArgumentError(
+        "options.r2o",
+        "expected an r2o matrix or a Topology for options.r2o, got undefined",
+      );
     this.topology = toTopology(o.r2o, "options.r2o");
     this.group = o.group ?? new LocalGroup();
     if (typeof this.group.allReduceSum !== "function") {
-      throw new InvalidArgumentError("options.group", `expected a Group with allReduceSum() for options.group, got ${describe(o.group)}`);
+      throw new InvalidArgumentError(
+        "options.group",
+        `expected a Group with allReduceSum() for options.group, got ${describe(o.group)}`,
+      );
     }
     const groupSize = expectInteger("options.group.size", this.group.size, 1);
     expectInteger("options.group.rank", this.group.rank, 0, groupSize - 1);
     const epSize = o.epSize === undefined ? groupSize : expectInteger("options.epSize", o.epSize, 1);
     if (o.group !== undefined && groupSize !== 1 && groupSize !== epSize) {
-      throw new InvalidArgumentError("options.epSize", `expected options.epSize to equal the group size ${groupSize}, got ${epSize}`);
+      throw new InvalidArgumentError(
+        "options.epSize",
+        `expected options.epSize to equal the group size ${groupSize}, got ${epSize}`,
+      );
     }
     const G = this.topology.groupSize;
     const D = this.topology.slots;
     if (epSize % G !== 0) {
-      throw new InvalidArgumentError("options.epSize", `expected a multiple of the topology's group size ${G} for options.epSize, got ${epSize}`);
+      throw new InvalidArgumentError(
+        "options.epSize",
+        `expected a multiple of the topology's group size ${G} for options.epSize, got ${epSize}`,
+      );
     }
     const E = expectInteger("options.nLogicalExperts", o.nLogicalExperts, 1);
     if (E % epSize !== 0) {
-      throw new InvalidArgumentError("options.nLogicalExperts", `expected a multiple of epSize ${epSize} for options.nLogicalExperts, got ${E}`);
+      throw new InvalidArgumentError(
+        "options.nLogicalExperts",
+        `expected a multiple of epSize ${epSize} for options.nLogicalExperts, got ${E}`,
+      );
     }
     const nRouted = expectInteger("options.nRoutedExperts", o.nRoutedExperts, E + 1);
     const R = (nRouted - E) / epSize;
@@ -151,21 +169,30 @@ export class Planner {
       );
     }
     this.gpusPerNode = o.gpusPerNode === undefined ? 8 : expectInteger("options.gpusPerNode", o.gpusPerNode, 1);
-    const nodes = nodesFor(epSize, this.gpusPerNode);
-    if (epSize % nodes !== 0 || (epSize / G) % 1 !== 0) {
-      throw new InvalidArgumentError("options.gpusPerNode", `expected a divisor of epSize ${epSize} or a value >= it for options.gpusPerNode, got ${this.gpusPerNode}`);
+    if (epSize > this.gpusPerNode && epSize % this.gpusPerNode !== 0) {
+      throw new InvalidArgumentError(
+        "options.gpusPerNode",
+        `expected a divisor of epSize ${epSize} or a value >= it for options.gpusPerNode, got ${this.gpusPerNode}`,
+      );
     }
     const backend = expectOneOf("options.backend", o.backend ?? "cpu", ["cpu", "cuda", "auto"] as const);
     const precision = expectOneOf("options.precision", o.precision ?? "float64", ["float64", "float32"] as const);
-    const tolerance = o.tolerance === undefined ? undefined : expectFinite("options.tolerance", o.tolerance, 1e-14, 0.1);
-    const maxIterations = o.maxIterations === undefined ? undefined : expectInteger("options.maxIterations", o.maxIterations, 1, 10_000);
+    const tolerance =
+      o.tolerance === undefined ? undefined : expectFinite("options.tolerance", o.tolerance, 1e-14, 0.1);
+    const maxIterations =
+      o.maxIterations === undefined ? undefined : expectInteger("options.maxIterations", o.maxIterations, 1, 10_000);
 
     const cuda = capabilities().cuda;
     if (backend === "cuda") {
-      throw new CudaUnavailableError(`backend 'cuda' is not available: ${cuda.reason || "the planner's CUDA pipeline is not built"}; use backend 'cpu'`);
+      throw new CudaUnavailableError(
+        `backend 'cuda' is not available: ${cuda.reason || "the planner's CUDA pipeline is not built"}; use backend 'cpu'`,
+      );
     }
     this.backend = "cpu";
-    this.backendReason = backend === "auto" ? `CUDA not usable: ${cuda.reason || "the planner's CUDA pipeline is not built"}` : "requested";
+    this.backendReason =
+      backend === "auto"
+        ? `CUDA not usable: ${cuda.reason || "the planner's CUDA pipeline is not built"}`
+        : "requested";
 
     this.nLogicalExperts = E;
     this.nRoutedExperts = nRouted;
@@ -174,7 +201,11 @@ export class Planner {
     this.nGroups = epSize / G;
     this.solver = createSolver(
       { nVars: G * D + 1, mEq: 0, mUb: G },
-      { precision, ...(tolerance === undefined ? {} : { tolerance }), ...(maxIterations === undefined ? {} : { maxIterations }) },
+      {
+        precision,
+        ...(tolerance === undefined ? {} : { tolerance }),
+        ...(maxIterations === undefined ? {} : { maxIterations }),
+      },
     );
     this.place(orderExperts(this.shape()));
   }
@@ -218,6 +249,7 @@ export class Planner {
       }
     }
     this.mapping = mapping;
+    this.batch = undefined;
     this.table = { originalOf, copyOf, probIndexOf };
   }
 
@@ -261,7 +293,8 @@ export class Planner {
   solveProbs(workload: ArrayLike<number>): ProbsResult {
     expectFiniteArray("workload", workload, { min: 0, length: this.nLogicalExperts });
     const global = Float64Array.from(workload);
-    const batch = this.layout.fill(global);
+    const batch = this.layout.fill(global, this.batch);
+    this.batch = batch;
     const solution = this.solver.solve(batch);
     const probs = this.layout.probsFromSolution(solution);
     const G = this.topology.groupSize;
@@ -301,24 +334,44 @@ export class Planner {
     expectExpertIds("idx", idx);
     const expected = this.nGroups * this.topology.groupSize * this.topology.slots;
     if (!(probs instanceof Float64Array) || probs.length !== expected) {
-      throw new InvalidArgumentError("probs", `expected a Float64Array of length ${expected} for probs, got ${describe(probs)}`);
+      throw new InvalidArgumentError(
+        "probs",
+        `expected a Float64Array of length ${expected} for probs, got ${describe(probs)}`,
+      );
     }
     for (let i = 0; i < probs.length; i++) {
       if (!(probs[i] >= 0 && probs[i] <= 1)) {
-        throw new InvalidArgumentError(`probs[${i}]`, `expected a number in [0, 1] for probs[${i}], got ${describe(probs[i])}`);
+        throw new InvalidArgumentError(
+          `probs[${i}]`,
+          `expected a number in [0, 1] for probs[${i}], got ${describe(probs[i])}`,
+        );
       }
     }
-    if (typeof counts !== "object" || counts === null || !(counts.counts instanceof Float64Array) || counts.counts.length !== this.nLogicalExperts) {
-      throw new InvalidArgumentError("counts", `expected the result of countWorkload() for counts, got ${describe(counts)}`);
+    if (
+      typeof counts !== "object" ||
+      counts === null ||
+      !(counts.counts instanceof Float64Array) ||
+      counts.counts.length !== this.nLogicalExperts
+    ) {
+      throw new InvalidArgumentError(
+        "counts",
+        `expected the result of countWorkload() for counts, got ${describe(counts)}`,
+      );
     }
     if (nChunks !== undefined && nChunks !== counts.nChunks) {
-      throw new InvalidArgumentError("nChunks", `expected ${counts.nChunks} (the chunk count used by countWorkload) for nChunks, got ${describe(nChunks)}`);
+      throw new InvalidArgumentError(
+        "nChunks",
+        `expected ${counts.nChunks} (the chunk count used by countWorkload) for nChunks, got ${describe(nChunks)}`,
+      );
     }
     // Recount to validate ids and check that `counts` belongs to this idx before writing anything.
     const fresh = countTokens(idx, this.nLogicalExperts, 1).counts;
     for (let e = 0; e < fresh.length; e++) {
       if (fresh[e] !== counts.counts[e]) {
-        throw new InvalidArgumentError("counts", `expected counts of this idx for counts, but expert ${e} has ${fresh[e]} tokens in idx and ${counts.counts[e]} in counts`);
+        throw new InvalidArgumentError(
+          "counts",
+          `expected counts of this idx for counts, but expert ${e} has ${fresh[e]} tokens in idx and ${counts.counts[e]} in counts`,
+        );
       }
     }
     return selectTargets(idx, fresh, probs, this.table, new Int32Array(idx.length));
@@ -331,7 +384,10 @@ export class Planner {
     const global = Float64Array.from(local.counts);
     const pending = this.group.allReduceSum(global);
     if (pending !== undefined) {
-      throw new InvalidArgumentError("options.group", "expected a synchronous group for run(); this group's allReduceSum returns a promise, use runAsync()");
+      throw new InvalidArgumentError(
+        "options.group",
+        "expected a synchronous group for run(); this group's allReduceSum returns a promise, use runAsync()",
+      );
     }
     return this.finish(idx, local, global);
   }
@@ -359,15 +415,4 @@ export class Planner {
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
-
-/** `max / mean` of per-rank loads; 1 when every load is zero. */
-export function balanceOf(loads: ArrayLike<number>): number {
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < loads.length; i++) {
-    max = Math.max(max, loads[i]);
-    sum += loads[i];
-  }
-  return sum === 0 ? 1 : max / (sum / loads.length);
 }

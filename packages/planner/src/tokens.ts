@@ -1,7 +1,7 @@
 /**
  * Counting tokens per logical expert and redirecting them to physical copies (reference 3.5).
  */
-import { InvalidArgumentError, describe } from "@lplb/errors";
+import { describe, InvalidArgumentError } from "@lplb/errors";
 
 /** Router output: logical expert ids per (token, k), -1 meaning "no expert". */
 export type ExpertIds = Int32Array | BigInt64Array;
