@@ -23,10 +23,6 @@ export interface TokenCounts {
 
 const CHUNK_ALIGN = 256;
 
-function idAt(idx: ExpertIds, i: number): number {
-  return typeof idx[i] === "bigint" ? Number(idx[i]) : (idx[i] as number);
-}
-
 function badId(name: string, i: number, value: number | bigint, nExperts: number): never {
   throw new InvalidArgumentError(
     name,
@@ -132,22 +128,26 @@ export function selectTargets(
     keep[e] = keptTokens(probs[slot], counts[e]);
     stride[e] = spreadStride(counts[e]);
   }
-  const ordinal = new Int32Array(nExperts);
+  // h(k) = k * stride mod T, advanced incrementally per expert (h(0) = 0).
+  const h = new Int32Array(nExperts);
   const { originalOf, copyOf, probIndexOf } = table;
-  for (let i = 0; i < idx.length; i++) {
-    const e = idAt(idx, i);
-    if (e < 0) {
-      out[i] = -1;
-      continue;
+  const route = (e: number): number => {
+    if (probIndexOf[e] < 0) return originalOf[e];
+    const current = h[e];
+    const next = current + stride[e];
+    h[e] = next >= total[e] ? next - total[e] : next;
+    return current < keep[e] ? originalOf[e] : copyOf[e];
+  };
+  if (idx instanceof Int32Array) {
+    for (let i = 0; i < idx.length; i++) {
+      const e = idx[i];
+      out[i] = e < 0 ? -1 : route(e);
     }
-    if (probIndexOf[e] < 0) {
-      out[i] = originalOf[e];
-      continue;
+  } else {
+    for (let i = 0; i < idx.length; i++) {
+      const e = Number(idx[i]);
+      out[i] = e < 0 ? -1 : route(e);
     }
-    const k = ordinal[e]++;
-    // k * stride stays below 2^53 for any realistic T; the modulo keeps h in [0, T).
-    const h = (k * stride[e]) % total[e];
-    out[i] = h < keep[e] ? originalOf[e] : copyOf[e];
   }
   return out;
 }
