@@ -1,0 +1,316 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type RebalanceResult, rebalanceExperts, rebalanceExpertsHierarchical } from "../src/index.js";
+import { naiveHierarchical, naiveRebalanceExperts } from "./oracle.js";
+import { type EplbConfig, type LoadKind, randomConfig, randomInt, randomLoads, seededRandom } from "./random.js";
+
+const readmeWeight = [
+  [90, 132, 40, 61, 104, 165, 39, 4, 73, 56, 183, 86],
+  [20, 107, 104, 64, 19, 197, 187, 157, 172, 86, 16, 27],
+];
+
+/** Checks every structural promise of a plan; returns nothing, throws with `label` on a violation. */
+function checkPlan(weight: readonly (readonly number[])[], config: EplbConfig, plan: RebalanceResult, label: string) {
+  const { numExperts, numReplicas, numGroups, numNodes, numGpus } = config;
+  expect(plan.phy2log.length, label).toBe(weight.length);
+  const maxCount = Math.max(...plan.logcnt.flatMap((row) => Array.from(row)));
+  expect(plan.maxLogCount, label).toBe(maxCount);
+  expect(plan.log2phyTable.length, label).toBe(weight.length * numExperts * maxCount);
+  weight.forEach((_, layer) => {
+    const phy2log = plan.phy2log[layer];
+    const logcnt = plan.logcnt[layer];
+    const log2phy = plan.log2phy[layer];
+    expect(phy2log.length, label).toBe(numReplicas);
+    expect(logcnt.length, label).toBe(numExperts);
+    // Every slot of every GPU holds a valid expert; counts match and add up.
+    const copies = new Array(numExperts).fill(0);
+    for (const e of phy2log) {
+      expect(e >= 0 && e < numExperts, label).toBe(true);
+      copies[e]++;
+    }
+    expect(Array.from(logcnt), label).toEqual(copies);
+    expect(
+      copies.every((c) => c >= 1),
+      label,
+    ).toBe(true);
+    expect(
+      copies.reduce((a, b) => a + b, 0),
+      label,
+    ).toBe(numReplicas);
+    // log2phy lists exactly the slots of each expert, -1 padded, and agrees with the flat table.
+    for (let e = 0; e < numExperts; e++) {
+      const row = Array.from(log2phy[e]);
+      expect(row.length, label).toBe(maxCount);
+      const slots = row.slice(0, logcnt[e]);
+      expect(
+        row.slice(logcnt[e]).every((s) => s === -1),
+        label,
+      ).toBe(true);
+      expect(new Set(slots).size, label).toBe(logcnt[e]);
+      for (const s of slots) expect(phy2log[s], label).toBe(e);
+      const tableStart = (layer * numExperts + e) * maxCount;
+      expect(Array.from(plan.log2phyTable.subarray(tableStart, tableStart + maxCount)), label).toEqual(row);
+    }
+    if (numGroups % numNodes === 0) {
+      // Hierarchical: all copies of a group's experts live on one node, groupsPerNode groups per node.
+      const groupSize = numExperts / numGroups;
+      const slotsPerNode = numReplicas / numNodes;
+      const nodeOfGroup = new Array(numGroups).fill(-1);
+      phy2log.forEach((e, slot) => {
+        const group = Math.floor(e / groupSize);
+        const node = Math.floor(slot / slotsPerNode);
+        if (nodeOfGroup[group] === -1) nodeOfGroup[group] = node;
+        expect(nodeOfGroup[group], `${label}: group ${group}`).toBe(node);
+      });
+      for (let node = 0; node < numNodes; node++) {
+        expect(nodeOfGroup.filter((n) => n === node).length, label).toBe(numGroups / numNodes);
+      }
+    }
+  });
+  expect(numReplicas % numGpus, label).toBe(0);
+}
+
+function expectSameAsNaive(weight: number[][], config: EplbConfig, label: string): RebalanceResult {
+  const { numReplicas, numGroups, numNodes, numGpus } = config;
+  const plan = rebalanceExperts(weight, { numReplicas, numGroups, numNodes, numGpus });
+  const naive = naiveRebalanceExperts(weight, numReplicas, numGroups, numNodes, numGpus);
+  expect(
+    plan.phy2log.map((row) => Array.from(row)),
+    label,
+  ).toEqual(naive.phy2log);
+  expect(
+    plan.logcnt.map((row) => Array.from(row)),
+    label,
+  ).toEqual(naive.logcnt);
+  // The replica rank of equal-weight copies is an implementation detail of the sort: compare as sets.
+  const asSets = (rows: ArrayLike<number>[][]) =>
+    rows.map((layer) => layer.map((row) => Array.from(row).sort((a, b) => a - b)));
+  expect(asSets(plan.log2phy), label).toEqual(asSets(naive.log2phy));
+  return plan;
+}
+
+describe("rebalanceExperts", () => {
+  it("reproduces the README example of the reference exactly", () => {
+    const plan = rebalanceExperts(readmeWeight, { numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 });
+    expect(plan.policy).toBe("hierarchical");
+    expect(plan.phy2log.map((row) => Array.from(row))).toEqual([
+      [5, 6, 5, 7, 8, 4, 3, 4, 10, 9, 10, 2, 0, 1, 11, 1],
+      [7, 10, 6, 8, 6, 11, 8, 9, 2, 4, 5, 1, 5, 0, 3, 1],
+    ]);
+    expect(plan.logcnt.map((row) => Array.from(row))).toEqual([
+      [1, 2, 1, 1, 2, 2, 1, 1, 1, 1, 2, 1],
+      [1, 2, 1, 1, 1, 2, 2, 1, 2, 1, 1, 1],
+    ]);
+    // log2phy as sets, derived from the published phy2log.
+    const sets = plan.log2phy.map((layer) => layer.map((row) => Array.from(row).sort((a, b) => a - b)));
+    expect(sets[0]).toEqual([
+      [-1, 12],
+      [13, 15],
+      [-1, 11],
+      [-1, 6],
+      [5, 7],
+      [0, 2],
+      [-1, 1],
+      [-1, 3],
+      [-1, 4],
+      [-1, 9],
+      [8, 10],
+      [-1, 14],
+    ]);
+    expect(sets[1]).toEqual([
+      [-1, 13],
+      [11, 15],
+      [-1, 8],
+      [-1, 14],
+      [-1, 9],
+      [10, 12],
+      [2, 4],
+      [-1, 0],
+      [3, 6],
+      [-1, 7],
+      [-1, 1],
+      [-1, 5],
+    ]);
+    checkPlan(
+      readmeWeight,
+      { numExperts: 12, numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 },
+      plan,
+      "README example",
+    );
+  });
+
+  it("sums expert groups in float32 before packing them onto nodes", () => {
+    // Group 1 = [2^24, 1] sums to 2^24 in float32 (the 1 is rounded away), tying with group 0 =
+    // [2^24, 0]; the tie keeps index order, so group 0 goes to node 0 and group 1 to node 1. Summed
+    // in float64, group 1 would be heavier and take node 0. Then group 3 (15) joins node 0 (equal
+    // float32 loads, lower index) and group 2 (11) node 1.
+    const weight = [[16777216, 0, 16777216, 1, 5, 6, 7, 8]];
+    const config = { numExperts: 8, numReplicas: 8, numGroups: 4, numNodes: 2, numGpus: 2 };
+    const plan = rebalanceExperts(weight, config);
+    expect(Array.from(plan.phy2log[0].subarray(0, 4)).sort((a, b) => a - b)).toEqual([0, 1, 6, 7]);
+    expect(Array.from(plan.phy2log[0].subarray(4, 8)).sort((a, b) => a - b)).toEqual([2, 3, 4, 5]);
+    expectSameAsNaive(weight, config, "float32 group sums");
+  });
+
+  it("runs the global policy when numGroups is not a multiple of numNodes", () => {
+    const plan = rebalanceExperts(readmeWeight, { numReplicas: 16, numGroups: 3, numNodes: 2, numGpus: 8 });
+    expect(plan.policy).toBe("global");
+    const global = rebalanceExperts(readmeWeight, { numReplicas: 16, numGroups: 1, numNodes: 1, numGpus: 8 });
+    expect(plan.phy2log.map((r) => Array.from(r))).toEqual(global.phy2log.map((r) => Array.from(r)));
+    expect(rebalanceExperts(readmeWeight, { numReplicas: 16, numGpus: 8 }).policy).toBe("hierarchical");
+  });
+
+  it("equals the naive port of the reference on seeded random tie-free inputs, both policies", () => {
+    for (let seed = 1; seed <= 240; seed++) {
+      const random = seededRandom(seed);
+      const config = randomConfig(random, seed % 2 === 0);
+      const layers = randomInt(random, 1, 3);
+      const weight = Array.from({ length: layers }, () => randomLoads(random, config.numExperts, "distinct"));
+      const plan = expectSameAsNaive(weight, config, `seed ${seed} ${JSON.stringify(config)}`);
+      checkPlan(weight, config, plan, `seed ${seed}`);
+    }
+  });
+
+  it("equals the naive port on inputs full of ties (both follow the lowest-index rule)", () => {
+    const kinds: LoadKind[] = ["integers", "zeros", "skewed"];
+    for (let seed = 500; seed < 740; seed++) {
+      const random = seededRandom(seed);
+      const config = randomConfig(random, seed % 3 !== 0);
+      const weight = Array.from({ length: 2 }, () => randomLoads(random, config.numExperts, kinds[seed % 3]));
+      const plan = expectSameAsNaive(weight, config, `seed ${seed} ${JSON.stringify(config)}`);
+      checkPlan(weight, config, plan, `seed ${seed}`);
+    }
+  });
+
+  it("equals the naive port on DeepSeek-V3-shaped layers", () => {
+    const random = seededRandom(4242);
+    const weight = Array.from({ length: 2 }, () => randomLoads(random, 256, "skewed"));
+    for (const config of [
+      { numExperts: 256, numReplicas: 288, numGroups: 8, numNodes: 4, numGpus: 32 },
+      { numExperts: 256, numReplicas: 320, numGroups: 8, numNodes: 8, numGpus: 64 },
+      { numExperts: 256, numReplicas: 288, numGroups: 8, numNodes: 3, numGpus: 48 },
+      { numExperts: 256, numReplicas: 256, numGroups: 8, numNodes: 2, numGpus: 16 },
+    ]) {
+      const plan = expectSameAsNaive(weight, config, JSON.stringify(config));
+      checkPlan(weight, config, plan, JSON.stringify(config));
+    }
+  });
+
+  it("keeps every structural promise on arbitrary inputs (property)", () => {
+    const configArb = fc
+      .record({
+        numNodes: fc.integer({ min: 1, max: 4 }),
+        gpusPerNode: fc.integer({ min: 1, max: 4 }),
+        groupsPerNode: fc.integer({ min: 1, max: 3 }),
+        groupSize: fc.integer({ min: 1, max: 4 }),
+        extraPerGpu: fc.integer({ min: 0, max: 3 }),
+        groupShift: fc.integer({ min: 0, max: 1 }),
+        layers: fc.integer({ min: 1, max: 3 }),
+      })
+      .map(({ numNodes, gpusPerNode, groupsPerNode, groupSize, extraPerGpu, groupShift, layers }) => {
+        const numGpus = numNodes * gpusPerNode;
+        // groupShift = 1 makes numGroups one more than a multiple of numNodes: the global policy when numNodes > 1.
+        const numGroups = numNodes * groupsPerNode + groupShift;
+        const numExperts = numGroups * groupSize;
+        const numReplicas = numGpus * (Math.ceil(numExperts / numGpus) + extraPerGpu);
+        return { config: { numExperts, numReplicas, numGroups, numNodes, numGpus }, layers };
+      });
+    fc.assert(
+      fc.property(
+        configArb.chain(({ config, layers }) =>
+          fc.tuple(
+            fc.constant(config),
+            fc.array(
+              fc.array(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.float({ min: 0, max: 1e6, noNaN: true })), {
+                minLength: config.numExperts,
+                maxLength: config.numExperts,
+              }),
+              { minLength: layers, maxLength: layers },
+            ),
+          ),
+        ),
+        ([config, weight]) => {
+          const plan = rebalanceExperts(weight, config);
+          checkPlan(weight, config, plan, JSON.stringify(config));
+          expect(plan.phy2log.map((r) => Array.from(r))).toEqual(
+            naiveRebalanceExperts(weight, config.numReplicas, config.numGroups, config.numNodes, config.numGpus)
+              .phy2log,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("pads log2phy to the largest copy count over all layers", () => {
+    // Layer 0 is flat (one copy each), layer 1 puts everything extra on expert 0.
+    const plan = rebalanceExperts(
+      [
+        [1, 1, 1, 1],
+        [100, 0, 0, 0],
+      ],
+      { numReplicas: 8, numGpus: 1 },
+    );
+    expect(plan.maxLogCount).toBe(5);
+    expect(plan.log2phy[0][1].length).toBe(5);
+    expect(Array.from(plan.logcnt[1])).toEqual([5, 1, 1, 1]);
+  });
+
+  it("builds log2phy once, as an own enumerable property that survives cloning", () => {
+    const plan = rebalanceExperts(readmeWeight, { numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 });
+    expect(Object.keys(plan)).toContain("log2phy");
+    const first = plan.log2phy;
+    expect(plan.log2phy).toBe(first);
+    const clone = structuredClone(plan);
+    expect(clone.log2phy.map((layer) => layer.map((row) => Array.from(row)))).toEqual(
+      first.map((layer) => layer.map((row) => Array.from(row))),
+    );
+    const fresh = rebalanceExperts(readmeWeight, { numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 });
+    expect(JSON.parse(JSON.stringify(fresh)).log2phy[0][0]).toEqual(JSON.parse(JSON.stringify(first[0][0])));
+  });
+
+  it("accepts typed-array rows and leaves them untouched", () => {
+    const rows = readmeWeight.map((row) => Float64Array.from(row));
+    const plan = rebalanceExperts(rows, { numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 });
+    expect(Array.from(plan.phy2log[0])).toEqual([5, 6, 5, 7, 8, 4, 3, 4, 10, 9, 10, 2, 0, 1, 11, 1]);
+    expect(Array.from(rows[0])).toEqual(readmeWeight[0]);
+    const f32 = rebalanceExperts(
+      readmeWeight.map((row) => Float32Array.from(row)),
+      { numReplicas: 16, numGroups: 4, numNodes: 2, numGpus: 8 },
+    );
+    expect(Array.from(f32.phy2log[1])).toEqual([7, 10, 6, 8, 6, 11, 8, 9, 2, 4, 5, 1, 5, 0, 3, 1]);
+  });
+});
+
+describe("rebalanceExpertsHierarchical", () => {
+  it("equals one layer of rebalanceExperts and the naive port", () => {
+    for (let seed = 900; seed < 1000; seed++) {
+      const random = seededRandom(seed);
+      const config = randomConfig(random, true);
+      const row = randomLoads(random, config.numExperts, seed % 2 === 0 ? "distinct" : "integers");
+      const { numReplicas, numGroups, numNodes, numGpus } = config;
+      const result = rebalanceExpertsHierarchical(row, numReplicas, numGroups, numNodes, numGpus);
+      const naive = naiveHierarchical(row, numReplicas, numGroups, numNodes, numGpus);
+      const label = `seed ${seed} ${JSON.stringify(config)}`;
+      expect(Array.from(result.phy2log), label).toEqual(naive.phy2log);
+      expect(Array.from(result.logcnt), label).toEqual(naive.logcnt);
+      // Replica ranks: the same multiset of ranks for each expert, in slots holding that expert.
+      const ranks = (phy2log: ArrayLike<number>, phyRank: ArrayLike<number>) =>
+        Array.from(phy2log)
+          .map((e, p) => `${e}:${phyRank[p]}`)
+          .sort();
+      expect(ranks(result.phy2log, result.phyRank), label).toEqual(ranks(naive.phy2log, naive.phyRank));
+      const plan = rebalanceExperts([row], config);
+      expect(Array.from(plan.phy2log[0]), label).toEqual(Array.from(result.phy2log));
+    }
+  });
+
+  it("reproduces the README example layer by layer", () => {
+    const layer0 = rebalanceExpertsHierarchical(readmeWeight[0], 16, 4, 2, 8);
+    expect(Array.from(layer0.phy2log)).toEqual([5, 6, 5, 7, 8, 4, 3, 4, 10, 9, 10, 2, 0, 1, 11, 1]);
+    for (let slot = 0; slot < 16; slot++) {
+      const e = layer0.phy2log[slot];
+      expect(layer0.phyRank[slot]).toBeLessThan(layer0.logcnt[e]);
+    }
+  });
+});
