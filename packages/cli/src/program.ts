@@ -1,0 +1,25 @@
+/** The `lplb` command-line program: every subcommand, assembled for `bin.ts` and for docs. */
+import { Command } from "commander";
+import { benchCommand } from "./bench-command.js";
+import { eplbCommand } from "./eplb-command.js";
+import { cliVersion, inspectCommand } from "./inspect-command.js";
+import { simulateCommand } from "./simulate-command.js";
+import { topologyCommand } from "./topology-command.js";
+
+/**
+ * Builds the `lplb` program. Errors are not printed or turned into exit codes here: the caller
+ * (`bin.ts`) maps them (0 success, 1 runtime failure, 2 invalid usage or input).
+ *
+ * @returns a new commander program with `exitOverride()` on it and on every subcommand.
+ */
+export function createProgram(): Command {
+  const program = new Command("lplb")
+    .description("Linear-programming load balancing for Mixture-of-Experts expert parallelism")
+    .version(cliVersion(), "-V, --version", "print the version")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+  for (const command of [simulateCommand(), eplbCommand(), topologyCommand(), inspectCommand(), benchCommand()]) {
+    program.addCommand(command.exitOverride().showHelpAfterError("(add --help for usage)"));
+  }
+  return program;
+}
