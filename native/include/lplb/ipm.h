@@ -88,7 +88,25 @@ typedef struct lplb_lp_batch {
 } lplb_lp_batch;
 
 /* Batch output, caller-allocated, contiguous over the batch like the input. Any pointer but
- * `status` may be NULL when the caller does not need that field. */
+ * `status` may be NULL when the caller does not need that field.
+ *
+ * What the fields hold for each status:
+ *   OPTIMAL            x, y, z form an optimal primal-dual pair; residuals and gap are within
+ *                      the tolerance; objective = c'x.
+ *   PRIMAL_INFEASIBLE  y_eq, y_ub, z_lower, z_upper hold a Farkas certificate:
+ *                      A_eq'y_eq - A_ub'y_ub + z_lower - z_upper ~ 0 with the signs above and
+ *                      b_eq'y_eq - b_ub'y_ub + lower'z_lower - upper'z_upper = 1;
+ *                      x is the last iterate; objective = +INFINITY.
+ *   DUAL_INFEASIBLE    x holds an improving ray d (A_eq d ~ 0, A_ub d <= ~0, d >= 0 where
+ *                      lower is finite, d <= 0 where upper is finite) scaled so that c'd = -1;
+ *                      the LP was also solved for feasibility (zero cost): when that found it
+ *                      infeasible the status is PRIMAL_INFEASIBLE instead, so this status means
+ *                      unbounded below unless the feasibility solve itself ran out of
+ *                      iterations; objective = -INFINITY.
+ *   ITERATION_LIMIT,   the best iterate found (smallest optimality measure); objective = c'x.
+ *   NUMERICAL_ERROR
+ * Residuals are computed in float64 against the caller's data for the values returned; "b" in
+ * their definitions is b_eq and b_ub together. */
 typedef struct lplb_solution_batch {
   int32_t* status;          /* [batch] lplb_status */
   double* x;                /* [batch][n_vars] */
@@ -110,7 +128,9 @@ lplb_error lplb_ipm_workspace_create(const lplb_shape* shape, const lplb_ipm_set
                                      lplb_ipm_workspace** out);
 
 /* Solves every LP of the batch. Validates all inputs first (finite coefficients, lower <= upper,
- * lower < +inf, upper > -inf); on LPLB_ERR_INVALID_ARGUMENT nothing is written. */
+ * lower < +inf, upper > -inf); on LPLB_ERR_INVALID_ARGUMENT nothing is written.
+ * The CPU backend solves the LPs one after another on the calling thread and allocates no
+ * memory. A workspace must not be used by two threads at once; separate workspaces may. */
 lplb_error lplb_ipm_solve_batch(lplb_ipm_workspace* workspace, const lplb_lp_batch* lps,
                                 const lplb_solution_batch* out);
 

@@ -1,0 +1,37 @@
+#include "backend.h"
+
+#include <cstdio>
+
+#include "last_error.h"
+
+#ifndef LPLB_CUDA_BUILT
+#define LPLB_CUDA_BUILT 0
+#endif
+
+namespace lplb {
+namespace {
+
+constexpr const char* kCudaNotBuilt =
+    "this build of lplb has no CUDA backend (configured without CUDA); use backend CPU";
+
+}  // namespace
+
+lplb_error create_backend(const lplb_shape& shape, const lplb_ipm_settings& settings, std::unique_ptr<Backend>* out) {
+  switch (settings.backend) {
+    case LPLB_BACKEND_CPU:
+      return cpu::create_cpu_backend(shape, settings, out);
+    case LPLB_BACKEND_CUDA:
+      return set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "backend CUDA is unavailable: %s", kCudaNotBuilt);
+  }
+  return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "settings.backend: expected LPLB_BACKEND_CPU (0) or LPLB_BACKEND_CUDA (1), got %d",
+                        static_cast<int>(settings.backend));
+}
+
+void fill_cuda_capabilities(lplb_capabilities* capabilities) {
+  capabilities->cuda_built = LPLB_CUDA_BUILT;
+  capabilities->cuda_usable = 0;
+  capabilities->cuda_device_count = 0;
+  std::snprintf(capabilities->cuda_reason, sizeof(capabilities->cuda_reason), "%s", kCudaNotBuilt);
+}
+
+}  // namespace lplb

@@ -1,0 +1,67 @@
+// CPU backend: one HsdIpm per workspace, LPs of a batch solved one after another on the
+// calling thread.
+#include <exception>
+
+#include "backend.h"
+#include "cpu/hsd_ipm.h"
+#include "last_error.h"
+
+namespace lplb {
+namespace cpu {
+namespace {
+
+template <typename T>
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const lplb_shape& shape, const lplb_ipm_settings& settings)
+      : shape_(shape), ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}) {}
+
+  lplb_error solve_batch(const lplb_lp_batch& lps, const lplb_solution_batch& out) override {
+    const size_t n = static_cast<size_t>(shape_.n_vars);
+    const size_t me = static_cast<size_t>(shape_.m_eq);
+    const size_t mu = static_cast<size_t>(shape_.m_ub);
+    auto at = [](auto* base, size_t offset) { return base ? base + offset : nullptr; };
+    for (int32_t lp_index = 0; lp_index < lps.batch; ++lp_index) {
+      const size_t b = static_cast<size_t>(lp_index);
+      const LpView lp{lps.c + b * n,          at(lps.a_eq, b * me * n), at(lps.b_eq, b * me), at(lps.a_ub, b * mu * n),
+                      at(lps.b_ub, b * mu), at(lps.lower, b * n),     at(lps.upper, b * n)};
+      const SolutionView solution{out.status + b,
+                                  at(out.x, b * n),
+                                  at(out.y_eq, b * me),
+                                  at(out.y_ub, b * mu),
+                                  at(out.z_lower, b * n),
+                                  at(out.z_upper, b * n),
+                                  at(out.objective, b),
+                                  at(out.primal_residual, b),
+                                  at(out.dual_residual, b),
+                                  at(out.duality_gap, b),
+                                  at(out.iterations, b)};
+      ipm_.solve(lp, solution);
+    }
+    return LPLB_OK;
+  }
+
+ private:
+  lplb_shape shape_;
+  HsdIpm<T> ipm_;
+};
+
+}  // namespace
+
+lplb_error create_cpu_backend(const lplb_shape& shape, const lplb_ipm_settings& settings,
+                              std::unique_ptr<Backend>* out) {
+  try {
+    if (settings.precision == LPLB_PRECISION_FLOAT32) {
+      out->reset(new CpuBackend<float>(shape, settings));
+    } else {
+      out->reset(new CpuBackend<double>(shape, settings));
+    }
+  } catch (const std::exception&) {  // bad_alloc, or length_error for absurd sizes
+    return set_last_error(LPLB_ERR_OUT_OF_MEMORY, "out of memory allocating the CPU workspace for n_vars=%d, m_eq=%d, m_ub=%d",
+                          shape.n_vars, shape.m_eq, shape.m_ub);
+  }
+  return LPLB_OK;
+}
+
+}  // namespace cpu
+}  // namespace lplb

@@ -1,0 +1,141 @@
+// Benchmark of lplb_ipm_solve_batch on LPLB min-max LPs (reference section 3.4): random loads
+// w ~ U(0,1) per replicated slot and f ~ U(0,1) per rank, normalised by their maximum, solved
+// in batches of 32 through the public API (validation included). Prints the median time per LP
+// over many batches, for float64 and float32, for the cube topology (8 ranks, D = 2: 17
+// variables, 8 rows) and a 64-rank D = 4 group (257 variables, 64 rows).
+//
+// Usage: lplb_bench [batches]   (default 400 batches of 32 LPs per configuration)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "lplb/ipm.h"
+
+namespace {
+
+constexpr int kBatch = 32;
+
+struct Topology {
+  const char* name;
+  int ranks;
+  int slots;
+  std::vector<int> r2o;  // [ranks][slots]
+};
+
+Topology cube() {
+  const int column0[8] = {3, 0, 1, 2, 7, 4, 5, 6};
+  const int column1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
+  Topology t{"cube (8 ranks, D=2)", 8, 2, std::vector<int>(16)};
+  for (int i = 0; i < 8; ++i) {
+    t.r2o[i * 2 + 0] = column0[i];
+    t.r2o[i * 2 + 1] = column1[i];
+  }
+  return t;
+}
+
+// 64 ranks, D = 4: slot d of rank i replicates rank (i + 2^d) mod 64 (no fixed points).
+Topology group64() {
+  Topology t{"64 ranks, D=4", 64, 4, std::vector<int>(256)};
+  for (int i = 0; i < 64; ++i)
+    for (int d = 0; d < 4; ++d) t.r2o[i * 4 + d] = (i + (1 << d)) % 64;
+  return t;
+}
+
+// Fills one LP: variables p[i][d] in [0, 1] (index i * D + d) and z >= 0 (last); per rank i
+//   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
+void build_lp(const Topology& t, std::mt19937_64& rng, double* c, double* a, double* b, double* lower, double* upper) {
+  const int g = t.ranks, slots = t.slots, n = g * slots + 1;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<double> w(static_cast<size_t>(g * slots)), f(static_cast<size_t>(g));
+  double largest = 0;
+  for (double& value : w) largest = std::max(largest, value = unit(rng));
+  for (double& value : f) largest = std::max(largest, value = unit(rng));
+  for (double& value : w) value /= largest;
+  for (double& value : f) value /= largest;
+  for (int j = 0; j < n; ++j) {
+    c[j] = j == n - 1 ? 1.0 : 0.0;
+    lower[j] = 0.0;
+    upper[j] = j == n - 1 ? INFINITY : 1.0;
+  }
+  std::fill(a, a + static_cast<size_t>(g) * n, 0.0);
+  for (int i = 0; i < g; ++i) {
+    double* row = a + static_cast<size_t>(i) * n;
+    double rhs = -f[i];
+    for (int d = 0; d < slots; ++d) {
+      const int j = t.r2o[i * slots + d];
+      row[i * slots + d] += w[i * slots + d];
+      row[j * slots + d] -= w[j * slots + d];
+      rhs -= w[j * slots + d];
+    }
+    row[n - 1] = -1.0;
+    b[i] = rhs;
+  }
+}
+
+void run(const Topology& t, lplb_precision precision, int batches) {
+  const int n = t.ranks * t.slots + 1, m = t.ranks;
+  const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
+  std::vector<double> c(count * n), a(count * m * n), b(count * m), lower(count * n), upper(count * n);
+  std::mt19937_64 rng(20240611);
+  for (size_t k = 0; k < count; ++k) {
+    build_lp(t, rng, &c[k * n], &a[k * m * n], &b[k * m], &lower[k * n], &upper[k * n]);
+  }
+  lplb_shape shape{n, 0, m};
+  lplb_ipm_settings settings;
+  lplb_ipm_default_settings(precision, &settings);
+  lplb_ipm_workspace* workspace = nullptr;
+  if (lplb_ipm_workspace_create(&shape, &settings, &workspace) != LPLB_OK) {
+    std::fprintf(stderr, "workspace_create failed: %s\n", lplb_last_error_message());
+    std::exit(1);
+  }
+  std::vector<int32_t> status(kBatch), iterations(kBatch);
+  std::vector<double> x(static_cast<size_t>(kBatch) * n), objective(kBatch);
+  lplb_solution_batch out{};
+  out.status = status.data();
+  out.x = x.data();
+  out.objective = objective.data();
+  out.iterations = iterations.data();
+  std::vector<double> per_lp_us;
+  per_lp_us.reserve(static_cast<size_t>(batches));
+  long optimal = 0, total_iterations = 0;
+  for (int batch = 0; batch < batches; ++batch) {
+    const size_t first = static_cast<size_t>(batch) * kBatch;
+    lplb_lp_batch lps{kBatch, &c[first * n], nullptr, nullptr, &a[first * m * n], &b[first * m], &lower[first * n],
+                      &upper[first * n]};
+    const auto start = std::chrono::steady_clock::now();
+    const lplb_error error = lplb_ipm_solve_batch(workspace, &lps, &out);
+    const auto stop = std::chrono::steady_clock::now();
+    if (error != LPLB_OK) {
+      std::fprintf(stderr, "solve_batch failed: %s\n", lplb_last_error_message());
+      std::exit(1);
+    }
+    per_lp_us.push_back(std::chrono::duration<double, std::micro>(stop - start).count() / kBatch);
+    for (int k = 0; k < kBatch; ++k) {
+      optimal += status[k] == LPLB_STATUS_OPTIMAL;
+      total_iterations += iterations[k];
+    }
+  }
+  lplb_ipm_workspace_destroy(workspace);
+  std::sort(per_lp_us.begin(), per_lp_us.end());
+  const double median = per_lp_us[per_lp_us.size() / 2];
+  std::printf("%-22s %-8s median %8.2f us/LP   (%zu LPs in batches of %d, optimal %ld, mean iterations %.2f)\n",
+              t.name, precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", median, count, kBatch, optimal,
+              static_cast<double>(total_iterations) / static_cast<double>(count));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int batches = argc > 1 ? std::max(1, std::atoi(argv[1])) : 400;
+  std::printf("lplb_ipm_solve_batch, CPU backend, single thread\n");
+  const Topology topologies[] = {cube(), group64()};
+  for (const Topology& t : topologies) {
+    const int topology_batches = t.ranks > 8 ? std::max(1, batches / 8) : batches;
+    run(t, LPLB_PRECISION_FLOAT64, topology_batches);
+    run(t, LPLB_PRECISION_FLOAT32, topology_batches);
+  }
+  return 0;
+}
