@@ -1,1 +1,42 @@
-export {};
+/**
+ * @lplb/ipm: a batched dense interior-point LP solver with a native C++ core.
+ *
+ * - {@link solve}: one LP, synchronously.
+ * - {@link solveBatch}: many LPs of one shape, synchronously (the hot path).
+ * - {@link solveBatchAsync}: a batch on a worker thread, without blocking the event loop.
+ * - {@link createSolver}: a reusable solver with preallocated buffers for one shape.
+ * - {@link capabilities}: version and backends of the loaded addon.
+ *
+ * Problems and solutions use the types of `@lplb/lp`. Infeasible, unbounded and unconverged
+ * LPs are statuses in the result; exceptions (from `@lplb/errors`) are for bad input and broken
+ * environments.
+ *
+ * @packageDocumentation
+ */
+export type {
+  LinearProgram,
+  LpBatch,
+  LpBatchSolution,
+  LpShape,
+  LpSolution,
+  LpStatus,
+} from "@lplb/lp";
+export { capabilities, type IpmCapabilities, type IpmCudaCapabilities } from "./capabilities.js";
+export {
+  DEFAULT_MAX_ITERATIONS,
+  DEFAULT_TOLERANCE,
+  type IpmBackend,
+  type IpmOptions,
+  type IpmPrecision,
+  MAX_DIMENSION,
+  MAX_ITERATIONS_LIMIT,
+  type ResolvedIpmOptions,
+} from "./options.js";
+export {
+  createSolver,
+  type IpmSolver,
+  type IpmSolverOptions,
+  solve,
+  solveBatch,
+  solveBatchAsync,
+} from "./solver.js";

@@ -1,0 +1,52 @@
+// Entry point of lplb_ipm.node, the Node-API binding of the lplb interior-point solver.
+//
+// Exports:
+//   bindingVersion   protocol version of this glue; @lplb/ipm refuses a binary with another one
+//   capabilities()   { versionMajor, versionMinor, versionPatch, cpu, cudaBuilt, cudaUsable,
+//                      cudaDeviceCount, cudaReason }
+//   Workspace        see workspace.h
+//   solveBatchAsync  see solve_async.h
+#include <napi.h>
+
+#include "lplb/ipm.h"
+#include "solve_async.h"
+#include "workspace.h"
+
+namespace lplb_addon {
+namespace {
+
+// Bump when the argument layout of any export changes.
+constexpr int kBindingVersion = 1;
+
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  lplb_capabilities capabilities{};
+  lplb_get_capabilities(&capabilities);
+  capabilities.cuda_reason[sizeof capabilities.cuda_reason - 1] = '\0';
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("versionMajor", capabilities.version_major);
+  result.Set("versionMinor", capabilities.version_minor);
+  result.Set("versionPatch", capabilities.version_patch);
+  result.Set("cpu", capabilities.cpu != 0);
+  result.Set("cudaBuilt", capabilities.cuda_built != 0);
+  result.Set("cudaUsable", capabilities.cuda_usable != 0);
+  result.Set("cudaDeviceCount", capabilities.cuda_device_count);
+  result.Set("cudaReason", capabilities.cuda_reason);
+  return result;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("bindingVersion", Napi::Number::New(env, kBindingVersion));
+  exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("solveBatchAsync", Napi::Function::New<SolveBatchAsync>(env, "solveBatchAsync"));
+  exports.Set("Workspace", Workspace::Define(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace lplb_addon
+
+// NODE_API_MODULE pastes the init function's name into an identifier, so it needs a plain name.
+static Napi::Object InitLplbIpm(Napi::Env env, Napi::Object exports) { return lplb_addon::Init(env, exports); }
+
+NODE_API_MODULE(lplb_ipm, InitLplbIpm)

@@ -1,0 +1,132 @@
+/**
+ * Per-LP latency of LPLB group LPs: @lplb/ipm (single LPs and batches of 32 groups per call,
+ * float64 and float32) against HiGHS (WebAssembly) on the same problems in the same run.
+ *
+ *   pnpm --filter @lplb/ipm bench
+ *
+ * Medians over many samples. IPM times include the call from JavaScript (validation of the
+ * batch, the native call); HiGHS times are the solve of pre-written LP text (parsing included,
+ * writing excluded).
+ */
+import { toCplexLp } from "@lplb/highs-oracle";
+import type { LinearProgram, LpBatch } from "@lplb/lp";
+import loadHighs from "highs";
+import { capabilities, createSolver, type IpmPrecision, solveBatch } from "../src/index.js";
+import { packLplb, randomLplbPrograms } from "../test/support/batch.js";
+import { CUBE, HYPERCUBE, SHIFT_64X4, TORUS_8X4, type Topology } from "../test/support/lplb.js";
+import { Rng } from "../test/support/random.js";
+
+const BATCH = 32;
+const TARGET_SAMPLE_MS = 400;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median microseconds per LP of `run`, which solves `lpsPerRun` LPs; sampled for ~TARGET_SAMPLE_MS. */
+function measure(run: () => void, lpsPerRun: number): number {
+  for (let i = 0; i < 5; i++) run();
+  const samples: number[] = [];
+  const deadline = performance.now() + TARGET_SAMPLE_MS;
+  while (samples.length < 15 || (performance.now() < deadline && samples.length < 5000)) {
+    const start = performance.now();
+    run();
+    samples.push(((performance.now() - start) * 1000) / lpsPerRun);
+  }
+  return median(samples);
+}
+
+function single(lp: LinearProgram): LpBatch {
+  return packLplb([lp]);
+}
+
+interface Row {
+  topology: string;
+  precision: IpmPrecision;
+  single: number;
+  batched: number;
+  oneShot: number;
+  highs: number;
+  maxObjectiveError: number;
+}
+
+const highs = await loadHighs();
+const rows: Row[] = [];
+const rng = new Rng(20240611);
+const topologies: Topology[] = [CUBE, HYPERCUBE, TORUS_8X4, SHIFT_64X4];
+
+for (const topology of topologies) {
+  const lps = randomLplbPrograms(rng, topology, BATCH);
+  const batch = packLplb(lps);
+  const singles = lps.map(single);
+  const texts = lps.map((lp) => toCplexLp(lp));
+  const highsObjectives = texts.map((text) => highs.solve(text, { output_flag: false }).ObjectiveValue as number);
+  let next = 0;
+  const highsTime = measure(() => {
+    highs.solve(texts[next], { output_flag: false });
+    next = (next + 1) % texts.length;
+  }, 1);
+
+  for (const precision of ["float64", "float32"] as const) {
+    const solver = createSolver(batch.shape, { precision, batchCapacity: BATCH });
+    const result = solver.solve(batch);
+    let maxObjectiveError = 0;
+    for (let b = 0; b < BATCH; b++) {
+      const error =
+        result.statusCodes[b] === 0 ? Math.abs(result.objective[b] - highsObjectives[b]) : Number.POSITIVE_INFINITY;
+      maxObjectiveError = Math.max(maxObjectiveError, error / Math.max(1, Math.abs(highsObjectives[b])));
+    }
+    const batched = measure(() => solver.solve(batch), BATCH);
+    let k = 0;
+    const singleTime = measure(() => {
+      solver.solve(singles[k]);
+      k = (k + 1) % singles.length;
+    }, 1);
+    const oneShot = measure(() => solveBatch(batch, { precision }), BATCH);
+    solver.dispose();
+    rows.push({
+      topology: `${topology.name} (${topology.groupSize} ranks, D=${topology.columns.length})`,
+      precision,
+      single: singleTime,
+      batched,
+      oneShot,
+      highs: highsTime,
+      maxObjectiveError,
+    });
+  }
+}
+
+const caps = capabilities();
+console.log(
+  `@lplb/ipm ${caps.version} (${caps.bindingPath}), Node ${process.version} ${process.platform}-${process.arch}`,
+);
+console.log(`median microseconds per LP; batched = ${BATCH} groups per call through one IpmSolver\n`);
+const header = [
+  "topology".padEnd(34),
+  "precision",
+  "single".padStart(9),
+  "batched".padStart(9),
+  "solveBatch".padStart(11),
+  "HiGHS".padStart(9),
+  "HiGHS/single".padStart(13),
+  "HiGHS/batched".padStart(14),
+  "max rel obj err".padStart(16),
+];
+console.log(header.join("  "));
+for (const r of rows) {
+  console.log(
+    [
+      r.topology.padEnd(34),
+      r.precision.padEnd(9),
+      r.single.toFixed(2).padStart(9),
+      r.batched.toFixed(2).padStart(9),
+      r.oneShot.toFixed(2).padStart(11),
+      r.highs.toFixed(1).padStart(9),
+      `${(r.highs / r.single).toFixed(0)}x`.padStart(13),
+      `${(r.highs / r.batched).toFixed(0)}x`.padStart(14),
+      r.maxObjectiveError.toExponential(1).padStart(16),
+    ].join("  "),
+  );
+}
