@@ -1,6 +1,10 @@
 // CPU backend: one HsdIpm per workspace, LPs of a batch solved one after another on the
-// calling thread.
+// calling thread. In float32, an LP whose iterations end without a verdict (iteration limit or
+// numerical breakdown) is solved again in float64: single precision alone cannot always reach
+// the tolerance, and the GPU kernel takes the same float64 safeguard.
 #include <exception>
+#include <memory>
+#include <type_traits>
 
 #include "backend.h"
 #include "cpu/hsd_ipm.h"
@@ -14,7 +18,11 @@ template <typename T>
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const lplb_shape& shape, const lplb_ipm_settings& settings)
-      : shape_(shape), ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}) {}
+      : shape_(shape), ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}) {
+    if (std::is_same<T, float>::value) {
+      fallback_ = std::make_unique<HsdIpm<double>>(shape, IpmOptions{settings.max_iterations, settings.tolerance});
+    }
+  }
 
   lplb_error solve_batch(const lplb_lp_batch& lps, const lplb_solution_batch& out) override {
     const size_t n = static_cast<size_t>(shape_.n_vars);
@@ -37,6 +45,12 @@ class CpuBackend final : public Backend {
                                   at(out.duality_gap, b),
                                   at(out.iterations, b)};
       ipm_.solve(lp, solution);
+      const int32_t status = *solution.status;
+      if (fallback_ && (status == LPLB_STATUS_ITERATION_LIMIT || status == LPLB_STATUS_NUMERICAL_ERROR)) {
+        const int32_t single_iterations = solution.iterations ? *solution.iterations : 0;
+        fallback_->solve(lp, solution);
+        if (solution.iterations) *solution.iterations += single_iterations;
+      }
     }
     return LPLB_OK;
   }
@@ -44,6 +58,7 @@ class CpuBackend final : public Backend {
  private:
   lplb_shape shape_;
   HsdIpm<T> ipm_;
+  std::unique_ptr<HsdIpm<double>> fallback_;  // float32 workspaces only
 };
 
 }  // namespace

@@ -90,7 +90,9 @@ export async function compareWithHighs(cases: readonly TestCase[], precision: Ip
       failures.push(`${prefix}: status ${s.status} after ${s.iterations} iterations, HiGHS says ${expected.status}`);
       continue;
     }
-    if (s.iterations < 0 || s.iterations > 100) failures.push(`${prefix}: ${s.iterations} iterations`);
+    // float32 LPs without a verdict are solved again in float64: up to twice the iteration limit.
+    const iterationLimit = precision === "float32" ? 200 : 100;
+    if (s.iterations < 0 || s.iterations > iterationLimit) failures.push(`${prefix}: ${s.iterations} iterations`);
     if (s.status !== "optimal") continue;
     const objectiveError = relativeDifference(s.objective, expected.objective);
     if (!(objectiveError <= OBJECTIVE_TOLERANCE[precision])) {
