@@ -2,8 +2,7 @@
  * Batch solution storage: one Float64Array buffer and one Int32Array buffer per allocation,
  * cut into the fields of {@link LpBatchSolution}.
  */
-import { expectInteger } from "@lplb/errors";
-import { LP_STATUSES, type LpBatchSolution, type LpShape, type LpSolution } from "@lplb/lp";
+import { batchSolutionAt, type LpBatchSolution, type LpShape, type LpSolution } from "@lplb/lp";
 import type { NativeOutputs } from "./binding.js";
 
 /** Output storage for up to `capacity` LPs of one shape. */
@@ -84,21 +83,7 @@ export class BatchSolution implements LpBatchSolution {
    * @throws InvalidArgumentError unless `index` is an integer in `[0, count)`.
    */
   at(index: number): LpSolution {
-    const b = expectInteger("index", index, 0, this.count - 1);
-    const { nVars, mEq, mUb } = this.shape;
-    return {
-      status: LP_STATUSES[this.statusCodes[b]] ?? "numerical_error",
-      x: this.x.subarray(b * nVars, (b + 1) * nVars),
-      yEq: this.yEq.subarray(b * mEq, (b + 1) * mEq),
-      yUb: this.yUb.subarray(b * mUb, (b + 1) * mUb),
-      zLower: this.zLower.subarray(b * nVars, (b + 1) * nVars),
-      zUpper: this.zUpper.subarray(b * nVars, (b + 1) * nVars),
-      objective: this.objective[b],
-      primalResidual: this.primalResidual[b],
-      dualResidual: this.dualResidual[b],
-      dualityGap: this.dualityGap[b],
-      iterations: this.iterations[b],
-    };
+    return batchSolutionAt(this, index);
   }
 
   /** The output arrays in the order the addon takes them. */

@@ -75,22 +75,34 @@ export function createLpBatchSolution(shape: LpShape, count: number): LpBatchSol
     dualityGap,
     iterations,
     at(index: number): LpSolution {
-      expectInteger("index", index, 0, count - 1);
-      const status = LP_STATUSES[statusCodes[index]];
-      if (status === undefined) invalid(`statusCodes[${index}]`, "a status code in [0, 4]", statusCodes[index]);
-      return {
-        status,
-        x: x.subarray(index * n, (index + 1) * n),
-        yEq: yEq.subarray(index * mEq, (index + 1) * mEq),
-        yUb: yUb.subarray(index * mUb, (index + 1) * mUb),
-        zLower: zLower.subarray(index * n, (index + 1) * n),
-        zUpper: zUpper.subarray(index * n, (index + 1) * n),
-        objective: objective[index],
-        primalResidual: primalResidual[index],
-        dualResidual: dualResidual[index],
-        dualityGap: dualityGap[index],
-        iterations: iterations[index],
-      };
+      return batchSolutionAt(this, index);
     },
+  };
+}
+
+/** The arrays of an {@link LpBatchSolution}, without its `at` accessor. */
+export type LpBatchSolutionArrays = Omit<LpBatchSolution, "at">;
+
+/**
+ * LP `index`'s solution read from a batch's arrays; its arrays are views (not copies).
+ * @throws InvalidArgumentError unless `index` is an integer in `[0, count)` and its status code is in [0, 4].
+ */
+export function batchSolutionAt(batch: LpBatchSolutionArrays, index: number): LpSolution {
+  const b = expectInteger("index", index, 0, batch.count - 1);
+  const { nVars: n, mEq, mUb } = batch.shape;
+  const status = LP_STATUSES[batch.statusCodes[b]];
+  if (status === undefined) invalid(`statusCodes[${b}]`, "a status code in [0, 4]", batch.statusCodes[b]);
+  return {
+    status,
+    x: batch.x.subarray(b * n, (b + 1) * n),
+    yEq: batch.yEq.subarray(b * mEq, (b + 1) * mEq),
+    yUb: batch.yUb.subarray(b * mUb, (b + 1) * mUb),
+    zLower: batch.zLower.subarray(b * n, (b + 1) * n),
+    zUpper: batch.zUpper.subarray(b * n, (b + 1) * n),
+    objective: batch.objective[b],
+    primalResidual: batch.primalResidual[b],
+    dualResidual: batch.dualResidual[b],
+    dualityGap: batch.dualityGap[b],
+    iterations: batch.iterations[b],
   };
 }

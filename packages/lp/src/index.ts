@@ -1,4 +1,4 @@
-export { createLpBatchSolution, linearProgramAt } from "./batch.js";
+export { batchSolutionAt, createLpBatchSolution, type LpBatchSolutionArrays, linearProgramAt } from "./batch.js";
 export { createGeneralLayout, type GeneralLayout, type GeneralLayoutOptions, type GeneralLp } from "./general.js";
 export {
   balanceOf,
