@@ -50,7 +50,10 @@ export function randomIds(random: () => number, length: number, experts: number,
 export function weightedIds(random: () => number, length: number, weights: ArrayLike<number>): Int32Array {
   const cumulative: number[] = [];
   let total = 0;
-  for (let i = 0; i < weights.length; i++) cumulative.push((total += weights[i]));
+  for (let i = 0; i < weights.length; i++) {
+    total += weights[i];
+    cumulative.push(total);
+  }
   return Int32Array.from({ length }, () => {
     const target = random() * total;
     let e = cumulative.findIndex((c) => c > target);
