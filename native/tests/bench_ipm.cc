@@ -4,12 +4,14 @@
 // over many batches, for float64 and float32, for the cube topology (8 ranks, D = 2: 17
 // variables, 8 rows) and a 64-rank D = 4 group (257 variables, 64 rows).
 //
-// Usage: lplb_bench [batches]   (default 400 batches of 32 LPs per configuration)
+// Usage: lplb_bench [batches] [cube|64]   (default 400 batches of 32 LPs per configuration; the
+// optional second argument runs only that topology)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "lplb/ipm.h"
@@ -131,8 +133,11 @@ void run(const Topology& t, lplb_precision precision, int batches) {
 int main(int argc, char** argv) {
   const int batches = argc > 1 ? std::max(1, std::atoi(argv[1])) : 400;
   std::printf("lplb_ipm_solve_batch, CPU backend, single thread\n");
+  const std::string only = argc > 2 ? argv[2] : "";
   const Topology topologies[] = {cube(), group64()};
   for (const Topology& t : topologies) {
+    if (only == "cube" && t.ranks != 8) continue;
+    if (only == "64" && t.ranks != 64) continue;
     const int topology_batches = t.ranks > 8 ? std::max(1, batches / 8) : batches;
     run(t, LPLB_PRECISION_FLOAT64, topology_batches);
     run(t, LPLB_PRECISION_FLOAT32, topology_batches);

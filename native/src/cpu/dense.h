@@ -58,15 +58,25 @@ constexpr T huge_pivot() {
 // `a` (leading dimension n). On return the strictly lower part holds L and `inv_diag[i]` holds
 // 1 / L[i][i]. A pivot not above `relative_floor` times the largest diagonal entry (or not
 // finite) is replaced by huge_pivot(). Returns the number of replaced pivots.
+// Below this order the factorisation uses plain scalar loops: the vectorised
+// kernels' set-up costs more than the few products of each short row.
+constexpr int kSmallOrder = 16;
+
 template <typename T>
 int cholesky_factor(T* __restrict a, T* __restrict inv_diag, int n, T relative_floor) {
   T max_diag = 0;
   for (int i = 0; i < n; ++i) max_diag = max_of(max_diag, a[i * n + i]);
   const T floor = relative_floor * (max_diag > 0 ? max_diag : T(1));
   int replaced = 0;
+  const bool small = n <= kSmallOrder;
   for (int j = 0; j < n; ++j) {
     T* row_j = a + j * n;
-    T pivot = row_j[j] - dot(row_j, row_j, j);
+    T pivot = row_j[j];
+    if (small) {
+      for (int k = 0; k < j; ++k) pivot -= row_j[k] * row_j[k];
+    } else {
+      pivot -= dot(row_j, row_j, j);
+    }
     if (!(pivot > floor) || !std::isfinite(pivot)) {
       pivot = huge_pivot<T>();
       ++replaced;
@@ -77,7 +87,13 @@ int cholesky_factor(T* __restrict a, T* __restrict inv_diag, int n, T relative_f
     inv_diag[j] = inv;
     for (int i = j + 1; i < n; ++i) {
       T* row_i = a + i * n;
-      row_i[j] = (row_i[j] - dot(row_i, row_j, j)) * inv;
+      T sum = row_i[j];
+      if (small) {
+        for (int k = 0; k < j; ++k) sum -= row_i[k] * row_j[k];
+      } else {
+        sum -= dot(row_i, row_j, j);
+      }
+      row_i[j] = sum * inv;
     }
   }
   return replaced;

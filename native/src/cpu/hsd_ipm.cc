@@ -785,6 +785,10 @@ bool HsdIpm<T>::polish() {
   T* correction_cols = ep_.data();
   for (int f = 0; f < n_free; ++f) x_free[f] = x_[free_columns[f]];
   for (int r = 0; r < n_rows; ++r) y_rows[r] = y_[active_rows[r]];
+  // Refinement stops once the corrections are at the rounding level of the point, or once the
+  // last one, shrinking at the rate from the one before, predicts a next one that small.
+  const T negligible = T(4) * std::numeric_limits<T>::epsilon();
+  T previous_primal = std::numeric_limits<T>::infinity(), previous_dual = std::numeric_limits<T>::infinity();
   for (int step = 0; step <= max_refinement_steps_ + 1; ++step) {
     // Primal: r = b' - P x_F; x_F += P' G^-1 r = H^-1 P' r.
     times_p(x_free, residual_rows);
@@ -796,7 +800,12 @@ bool HsdIpm<T>::polish() {
       times_pt(residual_rows, correction_cols);
       cholesky_solve(gram, inv_diag_.data(), correction_cols, dim);
     }
-    for (int f = 0; f < n_free; ++f) x_free[f] += correction_cols[f];
+    T primal_size = 0, primal_change = 0;
+    for (int f = 0; f < n_free; ++f) {
+      x_free[f] += correction_cols[f];
+      primal_size = max_of(primal_size, std::fabs(x_free[f]));
+      primal_change = max_of(primal_change, std::fabs(correction_cols[f]));
+    }
     // Dual: s = c_F - P'y; y += G^-1 P s = P H^-1 s.
     times_pt(y_rows, residual_cols);
     for (int f = 0; f < n_free; ++f) residual_cols[f] = dual_rhs[f] - residual_cols[f];
@@ -807,7 +816,17 @@ bool HsdIpm<T>::polish() {
       cholesky_solve(gram, inv_diag_.data(), residual_cols, dim);
       times_p(residual_cols, correction_rows);
     }
-    for (int r = 0; r < n_rows; ++r) y_rows[r] += correction_rows[r];
+    T dual_size = 0, dual_change = 0;
+    for (int r = 0; r < n_rows; ++r) {
+      y_rows[r] += correction_rows[r];
+      dual_size = max_of(dual_size, std::fabs(y_rows[r]));
+      dual_change = max_of(dual_change, std::fabs(correction_rows[r]));
+    }
+    const T primal_next = min_of(primal_change, primal_change * primal_change / previous_primal);
+    const T dual_next = min_of(dual_change, dual_change * dual_change / previous_dual);
+    if (step > 0 && primal_next <= negligible * (1 + primal_size) && dual_next <= negligible * (1 + dual_size)) break;
+    previous_primal = primal_change;
+    previous_dual = dual_change;
   }
 
   // The polished point, clipped to the bounds (what that leaves over shows in the residuals).
@@ -824,13 +843,18 @@ bool HsdIpm<T>::polish() {
     // Slack of an inequality row: zero when active, what the row leaves over otherwise.
     const int k = nc + i - me;
     const bool active = x_[k] < z_[k];
-    const T slack = b_[i] - dot(a_.data() + static_cast<size_t>(i) * nc, x_.data(), nc);
+    T row_value = 0;
+    for (int p = csr_start_[i]; p < csr_start_[i + 1]; ++p) row_value += csr_value_[p] * x_[csr_column_[p]];
+    const T slack = b_[i] - row_value;
     x_[k] = active ? T(0) : max_of(slack, T(0));
     z_[k] = active ? max_of(-y_[i], T(0)) : T(0);
   }
   T* reduced = residual_cols;
-  for (int k = 0; k < nc; ++k) reduced[k] = c_[k];
-  for (int i = 0; i < m; ++i) axpy(-y_[i], a_.data() + static_cast<size_t>(i) * nc, reduced, nc);
+  for (int k = 0; k < nc; ++k) {
+    T sum = 0;
+    for (int p = csc_start_[k]; p < csc_start_[k + 1]; ++p) sum += csc_value_[p] * y_[csc_row_[p]];
+    reduced[k] = c_[k] - sum;
+  }
   for (int k = 0; k < nc; ++k) {
     const uint8_t state = polish_state_[k];
     z_[k] = state == kAtLower ? max_of(reduced[k], T(0)) : T(0);

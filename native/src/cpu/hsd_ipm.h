@@ -127,7 +127,8 @@ class HsdIpm {
   std::vector<double> shift_;         // [n] by original index
   double cost_scale_ = 1, rhs_scale_ = 1, objective_offset_ = 0;
   double b_norm_ = 0, c_norm_ = 0;    // max |b| and max |c| of the original LP
-  std::vector<double> a64_;           // [m][nc] signed active columns of A, float64
+  std::vector<double> a64_;           // [m*n2] nonzeros of the signed active columns of A by rows, float64
+  std::vector<int32_t> a64_start_, a64_column_;  // [m+1], [m*n2] their row starts and columns
   std::vector<T> a_;                  // [m][nc] scaled matrix, row-major with stride nc_
   std::vector<T> at_;                 // [nc][m] its transpose (columns form only)
   std::vector<T> b_, c_, width_;      // [m], [N] (slacks cost 0), [n2] upper - lower (boxed)

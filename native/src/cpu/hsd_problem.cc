@@ -99,6 +99,8 @@ HsdIpm<T>::HsdIpm(const lplb_shape& shape, const IpmOptions& options)
   row_scale_.resize(m);
   shift_.resize(n);
   a64_.resize(m * n2);
+  a64_start_.resize(m + 1);
+  a64_column_.resize(m * n2);
   a_.resize(m * n2);
   if (form_ == NormalForm::kColumns) at_.resize(n2 * m);
   b_.resize(m);
@@ -217,9 +219,11 @@ bool HsdIpm<T>::transform(const LpView& lp) {
   nc_ = nc;
   N_ = nc + m_ub_;
 
-  // Signed active columns in float64, and the right-hand side with the shifts moved over; the
-  // report measures against max |b| before shifting.
+  // Signed active columns in float64 (their nonzeros by rows), and the right-hand side with the
+  // shifts moved over; the report measures against max |b| before shifting.
   b_norm_ = 0;
+  int count = 0;
+  a64_start_[0] = 0;
   for (int i = 0; i < m; ++i) {
     const bool is_eq = i < m_eq_;
     const double* row = is_eq ? lp.a_eq + static_cast<size_t>(i) * n : lp.a_ub + static_cast<size_t>(i - m_eq_) * n;
@@ -232,8 +236,15 @@ bool HsdIpm<T>::transform(const LpView& lp) {
     }
     work_row_[i] = rhs;
     work_magnitude_[i] = magnitude;
-    double* out = a64_.data() + static_cast<size_t>(i) * nc;
-    for (int k = 0; k < nc; ++k) out[k] = sign_[k] * row[column_of_[k]];
+    // Nonzeros of the row, in increasing column order.
+    for (int k = 0; k < nc; ++k) {
+      const double value = sign_[k] * row[column_of_[k]];
+      if (value == 0) continue;
+      a64_column_[count] = k;
+      a64_[count] = value;
+      ++count;
+    }
+    a64_start_[i + 1] = count;
   }
 
   equilibrate_and_store(lp);
@@ -252,7 +263,8 @@ void HsdIpm<T>::index_nonzeros() {
   csr_start_[0] = 0;
   for (int i = 0; i < m; ++i) {
     const T* row = a_.data() + static_cast<size_t>(i) * nc;
-    for (int k = 0; k < nc; ++k) {
+    for (int p = a64_start_[i]; p < a64_start_[i + 1]; ++p) {
+      const int k = a64_column_[p];
       if (row[k] == T(0)) continue;
       csr_column_[count] = k;
       csr_value_[count] = row[k];
@@ -284,7 +296,7 @@ bool HsdIpm<T>::settle_empty_rows() {
   for (int i = m_eq_; i < m_; ++i) {
     const T* row = a_.data() + static_cast<size_t>(i) * nc;
     bool empty = true;
-    for (int k = 0; k < nc; ++k) empty = empty && row[k] == T(0);
+    for (int p = a64_start_[i]; p < a64_start_[i + 1]; ++p) empty = empty && row[a64_column_[p]] == T(0);
     if (!empty) continue;
     if (-work_row_[i] > options_.tolerance * (1 + b_norm_)) {
       for (int r = 0; r < m_; ++r) y_[r] = r == i ? T(-1) : T(0);  // y_ub = -y_int = 1
@@ -301,6 +313,8 @@ template <typename T>
 void HsdIpm<T>::equilibrate_and_store(const LpView& lp) {
   const int nc = nc_, m = m_;
   const double* a64 = a64_.data();
+  const int32_t* start = a64_start_.data();
+  const int32_t* column = a64_column_.data();
   double* row_scale = row_scale_.data();
   double* col_scale = column_scale_.data();
   double* col_norm = work_norm_.data();
@@ -309,9 +323,8 @@ void HsdIpm<T>::equilibrate_and_store(const LpView& lp) {
   for (int pass = 0; pass < kMaxEquilibrationPasses && nc > 0 && m > 0; ++pass) {
     bool balanced = true;
     for (int i = 0; i < m; ++i) {
-      const double* row = a64 + static_cast<size_t>(i) * nc;
       double norm = 0;
-      for (int k = 0; k < nc; ++k) norm = max_of(norm, std::fabs(row[k]) * col_scale[k]);
+      for (int p = start[i]; p < start[i + 1]; ++p) norm = max_of(norm, std::fabs(a64[p]) * col_scale[column[p]]);
       norm *= row_scale[i];
       if (norm > 0) {
         balanced = balanced && norm >= 0.5 && norm <= 2.0;
@@ -320,9 +333,11 @@ void HsdIpm<T>::equilibrate_and_store(const LpView& lp) {
     }
     for (int k = 0; k < nc; ++k) col_norm[k] = 0;
     for (int i = 0; i < m; ++i) {
-      const double* row = a64 + static_cast<size_t>(i) * nc;
       const double scale = row_scale[i];
-      for (int k = 0; k < nc; ++k) col_norm[k] = max_of(col_norm[k], std::fabs(row[k]) * scale);
+      for (int p = start[i]; p < start[i + 1]; ++p) {
+        const int k = column[p];
+        col_norm[k] = max_of(col_norm[k], std::fabs(a64[p]) * scale);
+      }
     }
     for (int k = 0; k < nc; ++k) {
       const double norm = col_norm[k] * col_scale[k];
@@ -351,11 +366,11 @@ void HsdIpm<T>::equilibrate_and_store(const LpView& lp) {
   rhs_scale_ = b_max > 0 ? power_of_two(b_max) : (width_max > 0 ? power_of_two(width_max) : 1.0);
   const double sc = cost_scale_, sb = rhs_scale_;
 
+  std::fill(a_.begin(), a_.begin() + static_cast<size_t>(m) * nc, T(0));
   for (int i = 0; i < m; ++i) {
-    const double* row = a64 + static_cast<size_t>(i) * nc;
     T* out = a_.data() + static_cast<size_t>(i) * nc;
     const double scale = row_scale[i];
-    for (int k = 0; k < nc; ++k) out[k] = static_cast<T>(row[k] * scale * col_scale[k]);
+    for (int p = start[i]; p < start[i + 1]; ++p) out[column[p]] = static_cast<T>(a64[p] * scale * col_scale[column[p]]);
     b_[i] = static_cast<T>(work_row_[i] * scale / sb);
     row_weight_[i] = static_cast<T>(sb / scale / (1 + b_norm_));
   }
@@ -394,10 +409,11 @@ bool HsdIpm<T>::drop_dependent_equalities() {
   for (int i = 0; i < me; ++i) {
     double* row = rows + static_cast<size_t>(accepted) * nc;
     double* combo = combination + static_cast<size_t>(accepted) * me;
-    const double* source = a64_.data() + static_cast<size_t>(i) * nc;
     double row_max = 0;
-    for (int k = 0; k < nc; ++k) {
-      row[k] = source[k] * row_scale_[i] * column_scale_[k];
+    for (int k = 0; k < nc; ++k) row[k] = 0;
+    for (int p = a64_start_[i]; p < a64_start_[i + 1]; ++p) {
+      const int k = a64_column_[p];
+      row[k] = a64_[p] * row_scale_[i] * column_scale_[k];
       row_max = max_of(row_max, std::fabs(row[k]));
     }
     for (int r = 0; r < me; ++r) combo[r] = r == i ? 1.0 : 0.0;
