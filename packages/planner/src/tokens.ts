@@ -69,7 +69,11 @@ export function countTokens(idx: ExpertIds, nExperts: number, nChunks: number): 
 }
 
 function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
+  while (b !== 0) {
+    const rest = a % b;
+    a = b;
+    b = rest;
+  }
   return a;
 }
 
@@ -118,36 +122,36 @@ export function selectTargets(
   out: Int32Array,
 ): Int32Array {
   const nExperts = counts.length;
-  const keep = new Int32Array(nExperts);
+  const { originalOf, copyOf, probIndexOf } = table;
+  // Per expert: h(k) = k * stride mod total, and the token goes to `first` when h(k) < keep.
+  // A non-replicated expert gets total 1, stride 0, keep 1: always its only copy.
+  const keep = new Int32Array(nExperts).fill(1);
   const stride = new Int32Array(nExperts);
-  const total = new Int32Array(nExperts);
+  const total = new Int32Array(nExperts).fill(1);
+  const second = Int32Array.from(originalOf);
   for (let e = 0; e < nExperts; e++) {
-    const slot = table.probIndexOf[e];
-    if (slot < 0) continue;
+    const slot = probIndexOf[e];
+    if (slot < 0 || counts[e] === 0) continue;
     total[e] = counts[e];
     keep[e] = keptTokens(probs[slot], counts[e]);
     stride[e] = spreadStride(counts[e]);
+    second[e] = copyOf[e];
   }
-  // h(k) = k * stride mod T, advanced incrementally per expert (h(0) = 0).
   const h = new Int32Array(nExperts);
-  const { originalOf, copyOf, probIndexOf } = table;
-  const route = (e: number): number => {
-    if (probIndexOf[e] < 0) return originalOf[e];
+  const ids: Int32Array = idx instanceof Int32Array ? idx : Int32Array.from(idx, Number);
+  // Branch-free selection: which copy a token takes is close to a coin flip, so branches on it
+  // would mispredict half the time.
+  for (let i = 0; i < ids.length; i++) {
+    const e = ids[i];
+    if (e < 0) {
+      out[i] = -1;
+      continue;
+    }
     const current = h[e];
     const next = current + stride[e];
-    h[e] = next >= total[e] ? next - total[e] : next;
-    return current < keep[e] ? originalOf[e] : copyOf[e];
-  };
-  if (idx instanceof Int32Array) {
-    for (let i = 0; i < idx.length; i++) {
-      const e = idx[i];
-      out[i] = e < 0 ? -1 : route(e);
-    }
-  } else {
-    for (let i = 0; i < idx.length; i++) {
-      const e = Number(idx[i]);
-      out[i] = e < 0 ? -1 : route(e);
-    }
+    h[e] = next - (total[e] & ((total[e] - 1 - next) >> 31));
+    const toFirst = (current - keep[e]) >> 31;
+    out[i] = (originalOf[e] & toFirst) | (second[e] & ~toFirst);
   }
   return out;
 }
