@@ -1,5 +1,5 @@
 /**
- * Error classes of the @lplb packages.
+ * Error classes of the `@lplb` packages.
  *
  * Every error thrown by @lplb derives from {@link LplbError} and carries a stable `code`.
  * Use the static `isInstance` checks rather than `instanceof` when two copies of a package
@@ -19,7 +19,7 @@ export type LplbErrorCode =
   | "ERR_LPLB_NATIVE"
   | "ERR_LPLB_INTERNAL";
 
-/** Base class of every error thrown by @lplb. */
+/** Base class of every error thrown by the `@lplb` packages. */
 export class LplbError extends Error {
   readonly [lplbErrorMarker] = true;
   /** Stable machine-readable code, e.g. `ERR_LPLB_INVALID_ARGUMENT`. */

@@ -254,7 +254,7 @@ export class Topology {
 
 /**
  * True for a {@link Topology}, also one built by another copy of this package (recognised
- * through a `Symbol.for` marker, like the @lplb errors).
+ * through a `Symbol.for` marker, like the `@lplb` errors).
  */
 export function isTopology(value: unknown): value is Topology {
   return typeof value === "object" && value !== null && topologyMarker in value;
