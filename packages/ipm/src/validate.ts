@@ -3,7 +3,13 @@
  * into one contiguous {@link LpBatch}.
  */
 import { expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
-import type { LinearProgram, LpBatch, LpShape } from "@lplb/lp";
+import {
+  validateLinearProgram as checkLinearProgram,
+  validateLpBatch as checkLpBatch,
+  type LinearProgram,
+  type LpBatch,
+  type LpShape,
+} from "@lplb/lp";
 import { MAX_DIMENSION } from "./options.js";
 
 /** Largest accepted number of LPs in one batch (the native batch count is an int32). */
@@ -33,151 +39,10 @@ export function formatShape(shape: LpShape): string {
   return `{ nVars: ${shape.nVars}, mEq: ${shape.mEq}, mUb: ${shape.mUb} }`;
 }
 
-function expectVector(name: string, value: unknown, length: number): Float64Array {
-  if (!(value instanceof Float64Array) || value.length !== length) {
-    invalid(name, `a Float64Array of length ${length}`, value);
-  }
-  return value;
-}
-
-/** How positions inside an array are named in messages. */
-type Layout = "variables" | "rows" | "matrix";
-
 /**
- * Human-readable position of flat index `k` of an array holding `perLp` entries per LP:
- * "LP 2, row 1, column 3" (the LP part only when `batched`).
- */
-function position(k: number, layout: Layout, perLp: number, nVars: number, batched: boolean): string {
-  const lp = Math.floor(k / perLp);
-  const within = k - lp * perLp;
-  const prefix = batched ? `LP ${lp}, ` : "";
-  if (layout === "variables") return `${prefix}variable ${within}`;
-  if (layout === "rows") return `${prefix}row ${within}`;
-  return `${prefix}row ${Math.floor(within / nVars)}, column ${within % nVars}`;
-}
-
-/**
- * True when no entry is NaN or infinite. v * 0 is NaN exactly for those, so one of them poisons
- * a sum; four independent sums keep the branch-free loop from waiting on one addition chain.
- */
-function allFinite(values: Float64Array): boolean {
-  const length = values.length;
-  const unrolled = length - (length % 4);
-  let p0 = 0;
-  let p1 = 0;
-  let p2 = 0;
-  let p3 = 0;
-  let k = 0;
-  for (; k < unrolled; k += 4) {
-    p0 += values[k] * 0;
-    p1 += values[k + 1] * 0;
-    p2 += values[k + 2] * 0;
-    p3 += values[k + 3] * 0;
-  }
-  for (; k < length; k++) p0 += values[k] * 0;
-  return p0 + p1 + p2 + p3 === 0;
-}
-
-function expectFiniteEntries(
-  name: string,
-  values: Float64Array,
-  layout: Layout,
-  perLp: number,
-  nVars: number,
-  batched: boolean,
-): void {
-  if (allFinite(values)) return;
-  for (let k = 0; k < values.length; k++) {
-    if (values[k] * 0 !== 0) {
-      throw new InvalidArgumentError(
-        name,
-        `expected a finite number for ${name}[${k}] (${position(k, layout, perLp, nVars, batched)}), got ${values[k]}`,
-      );
-    }
-  }
-}
-
-function boundError(
-  name: string,
-  lower: Float64Array | undefined,
-  upper: Float64Array | undefined,
-  k: number,
-  nVars: number,
-  batched: boolean,
-): InvalidArgumentError {
-  const where = position(k, "variables", nVars, nVars, batched);
-  const lo = lower === undefined ? 0 : lower[k];
-  const hi = upper === undefined ? Number.POSITIVE_INFINITY : upper[k];
-  if (Number.isNaN(lo) || lo === Number.POSITIVE_INFINITY) {
-    return new InvalidArgumentError(
-      `${name}.lower`,
-      `expected a finite number or -Infinity for ${name}.lower[${k}] (${where}), got ${lo}`,
-    );
-  }
-  if (Number.isNaN(hi) || hi === Number.NEGATIVE_INFINITY) {
-    return new InvalidArgumentError(
-      `${name}.upper`,
-      `expected a finite number or Infinity for ${name}.upper[${k}] (${where}), got ${hi}`,
-    );
-  }
-  if (lower === undefined) {
-    return new InvalidArgumentError(
-      `${name}.upper`,
-      `expected ${name}.upper[${k}] >= 0, the default lower bound (${where}), got ${hi}`,
-    );
-  }
-  return new InvalidArgumentError(
-    `${name}.lower`,
-    `expected ${name}.lower[${k}] <= ${name}.upper[${k}] (${where}), got ${lo} > ${hi}`,
-  );
-}
-
-/**
- * Bounds must not be NaN, lower never +Infinity, upper never -Infinity, and lower <= upper
- * (with the defaults 0 and Infinity for an omitted side).
- */
-function expectBounds(
-  name: string,
-  lower: Float64Array | undefined,
-  upper: Float64Array | undefined,
-  nVars: number,
-  batched: boolean,
-): void {
-  const length = lower?.length ?? upper?.length ?? 0;
-  for (let k = 0; k < length; k++) {
-    const lo = lower === undefined ? 0 : lower[k];
-    const hi = upper === undefined ? Number.POSITIVE_INFINITY : upper[k];
-    // !(lo <= hi) also catches a NaN on either side.
-    if (!(lo <= hi) || lo === Number.POSITIVE_INFINITY || hi === Number.NEGATIVE_INFINITY) {
-      throw boundError(name, lower, upper, k, nVars, batched);
-    }
-  }
-}
-
-/** Rows of an optional constraint block of an LP; the matrix and right-hand side come together. */
-function blockRows(
-  name: string,
-  matrixKey: string,
-  rhsKey: string,
-  matrix: unknown,
-  rhs: unknown,
-  nVars: number,
-): number {
-  if (matrix === undefined && rhs === undefined) return 0;
-  if (rhs === undefined) invalid(`${name}.${rhsKey}`, `a Float64Array because ${name}.${matrixKey} is given`, rhs);
-  if (!(rhs instanceof Float64Array)) invalid(`${name}.${rhsKey}`, "a Float64Array", rhs);
-  const rows = rhs.length;
-  if (rows > MAX_DIMENSION) invalid(`${name}.${rhsKey}`, `a Float64Array of at most ${MAX_DIMENSION} rows`, rhs);
-  if (rows > 0 || matrix !== undefined) expectVector(`${name}.${matrixKey}`, matrix, rows * nVars);
-  return rows;
-}
-
-/**
- * Checks one {@link LinearProgram}: `nVars` an integer in `[1, MAX_DIMENSION]`; `c`, `lower`,
- * `upper` Float64Arrays of length `nVars`; `aEq`/`bEq` and `aUb`/`bUb` given together with
- * lengths `m * nVars` and `m`; every coefficient finite; bounds not NaN, `lower` never
- * `+Infinity`, `upper` never `-Infinity`, and `lower <= upper` (the default lower bound 0
- * included). Nothing is copied or kept.
+ * Checks one {@link LinearProgram} with `@lplb/lp`'s {@link checkLinearProgram} (types, lengths,
+ * finite coefficients, consistent bounds), after the native solver's own limit: `nVars` and the
+ * row counts at most {@link MAX_DIMENSION}. Nothing is copied or kept.
  *
  * @returns the LP's shape.
  * @throws InvalidArgumentError naming the field and position, e.g.
@@ -186,57 +51,28 @@ function blockRows(
 export function validateLinearProgram(lp: unknown, name: string): LpShape {
   if (!isObject(lp) || Array.isArray(lp) || ArrayBuffer.isView(lp)) invalid(name, "a LinearProgram object", lp);
   const nVars = expectInteger(`${name}.nVars`, lp.nVars, 1, MAX_DIMENSION);
-  const c = expectVector(`${name}.c`, lp.c, nVars);
-  const mEq = blockRows(name, "aEq", "bEq", lp.aEq, lp.bEq, nVars);
-  const mUb = blockRows(name, "aUb", "bUb", lp.aUb, lp.bUb, nVars);
-  const lower = lp.lower === undefined ? undefined : expectVector(`${name}.lower`, lp.lower, nVars);
-  const upper = lp.upper === undefined ? undefined : expectVector(`${name}.upper`, lp.upper, nVars);
-
-  expectFiniteEntries(`${name}.c`, c, "variables", nVars, nVars, false);
-  if (mEq > 0) {
-    expectFiniteEntries(`${name}.aEq`, lp.aEq as Float64Array, "matrix", mEq * nVars, nVars, false);
-    expectFiniteEntries(`${name}.bEq`, lp.bEq as Float64Array, "rows", mEq, nVars, false);
+  for (const rhsKey of ["bEq", "bUb"] as const) {
+    const rhs = lp[rhsKey];
+    if (rhs instanceof Float64Array && rhs.length > MAX_DIMENSION) {
+      invalid(`${name}.${rhsKey}`, `a Float64Array of at most ${MAX_DIMENSION} rows`, rhs);
+    }
   }
-  if (mUb > 0) {
-    expectFiniteEntries(`${name}.aUb`, lp.aUb as Float64Array, "matrix", mUb * nVars, nVars, false);
-    expectFiniteEntries(`${name}.bUb`, lp.bUb as Float64Array, "rows", mUb, nVars, false);
-  }
-  expectBounds(name, lower, upper, nVars, false);
-  return { nVars, mEq, mUb };
-}
-
-function batchArray(name: string, value: unknown, length: number, required: boolean): Float64Array | undefined {
-  if (value === undefined && (!required || length === 0)) return undefined;
-  return expectVector(name, value, length);
+  const checked = checkLinearProgram(lp as unknown as LinearProgram, name);
+  return { nVars, mEq: checked.bEq?.length ?? 0, mUb: checked.bUb?.length ?? 0 };
 }
 
 /**
- * Checks an {@link LpBatch} like {@link validateLinearProgram} checks each of its LPs:
- * `shape` valid, `count` an integer >= 1, every array a Float64Array of `count` times the
- * per-LP length, every coefficient finite, bounds consistent. Messages name the LP:
+ * Checks an {@link LpBatch}: its shape within the native limits ({@link validateShape}) and its
+ * count at most {@link MAX_BATCH_COUNT}, then everything else with `@lplb/lp`'s
+ * {@link checkLpBatch}. Messages name the LP:
  * `expected a finite number for batch.aUb[37] (LP 2, row 1, column 3), got Infinity`.
  * Nothing is copied or kept.
  */
 export function validateBatch(batch: unknown, name: string): LpBatch {
   if (!isObject(batch) || Array.isArray(batch) || ArrayBuffer.isView(batch)) invalid(name, "an LpBatch object", batch);
-  const shape = validateShape(batch.shape, `${name}.shape`);
-  const count = expectInteger(`${name}.count`, batch.count, 1, MAX_BATCH_COUNT);
-  const { nVars, mEq, mUb } = shape;
-  const c = batchArray(`${name}.c`, batch.c, count * nVars, true)!;
-  const aEq = batchArray(`${name}.aEq`, batch.aEq, count * mEq * nVars, true);
-  const bEq = batchArray(`${name}.bEq`, batch.bEq, count * mEq, true);
-  const aUb = batchArray(`${name}.aUb`, batch.aUb, count * mUb * nVars, true);
-  const bUb = batchArray(`${name}.bUb`, batch.bUb, count * mUb, true);
-  const lower = batchArray(`${name}.lower`, batch.lower, count * nVars, false);
-  const upper = batchArray(`${name}.upper`, batch.upper, count * nVars, false);
-
-  expectFiniteEntries(`${name}.c`, c, "variables", nVars, nVars, true);
-  if (aEq !== undefined) expectFiniteEntries(`${name}.aEq`, aEq, "matrix", mEq * nVars, nVars, true);
-  if (bEq !== undefined) expectFiniteEntries(`${name}.bEq`, bEq, "rows", mEq, nVars, true);
-  if (aUb !== undefined) expectFiniteEntries(`${name}.aUb`, aUb, "matrix", mUb * nVars, nVars, true);
-  if (bUb !== undefined) expectFiniteEntries(`${name}.bUb`, bUb, "rows", mUb, nVars, true);
-  expectBounds(name, lower, upper, nVars, true);
-  return batch as unknown as LpBatch;
+  validateShape(batch.shape, `${name}.shape`);
+  expectInteger(`${name}.count`, batch.count, 1, MAX_BATCH_COUNT);
+  return checkLpBatch(batch as unknown as LpBatch, name);
 }
 
 /** True when `value` looks like an {@link LpBatch} rather than an array of LPs. */

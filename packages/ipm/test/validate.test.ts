@@ -115,8 +115,12 @@ describe("LinearProgram validation", () => {
       ".c",
       /a Float64Array of length 2 for .*\.c, got Float64Array\(3\)/,
     );
-    expectLpRejected({ ...goodLp(), aEq: new Float64Array(3) }, ".aEq", /length 2 for .*aEq, got Float64Array\(3\)/);
-    expectLpRejected({ ...goodLp(), aUb: new Float64Array(4) }, ".aUb", /length 2 for .*aUb/);
+    expectLpRejected(
+      { ...goodLp(), aEq: new Float64Array(3) },
+      ".aEq",
+      /length 2 \(1 rows x 2 columns\) for .*aEq, got Float64Array\(3\)/,
+    );
+    expectLpRejected({ ...goodLp(), aUb: new Float64Array(4) }, ".aUb", /length 2 \(1 rows x 2 columns\) for .*aUb/);
     expectLpRejected({ ...goodLp(), lower: new Float64Array(1) }, ".lower", /length 2/);
     expectLpRejected({ ...goodLp(), upper: new Float64Array(5) }, ".upper", /length 2/);
     expectLpRejected({ ...goodLp(), bEq: undefined }, ".bEq", /because .*aEq is given/);
@@ -169,14 +173,14 @@ describe("LpBatch validation", () => {
   it("rejects bad counts, shapes and array lengths", () => {
     expect(thrownBy(() => solveBatch({ ...goodBatch(), count: 0 })).argument).toBe("lps.count");
     expect(thrownBy(() => solveBatch({ ...goodBatch(), count: 2 })).message).toMatch(
-      /length 4 for lps\.c, got Float64Array\(6\)/,
+      /length 4 \(2 LPs x 2 variables\) for lps\.c, got Float64Array\(6\)/,
     );
     expect(thrownBy(() => solveBatch({ ...goodBatch(), shape: { nVars: 2, mEq: 1 } as never })).argument).toBe(
       "lps.shape.mUb",
     );
     expect(thrownBy(() => solveBatch({ ...goodBatch(), aEq: undefined })).argument).toBe("lps.aEq");
     expect(thrownBy(() => solveBatch({ ...goodBatch(), bUb: new Float32Array(3) } as never)).message).toMatch(
-      /expected a Float64Array of length 3 for lps\.bUb, got Float32Array\(3\)/,
+      /expected a Float64Array of length 3 \(3 LPs x 1 rows\) for lps\.bUb, got Float32Array\(3\)/,
     );
     expect(thrownBy(() => solveBatch({ ...goodBatch(), upper: [1, 2, 3, 4, 5, 6] } as never)).message).toMatch(
       /got an array of length 6/,

@@ -111,6 +111,12 @@ function expectBounds(
         `expected a finite number or Infinity for ${name}.upper[${k}] (${positionOf(k, "variable", perLp, 1, batched)}), got ${hi}`,
       );
     }
+    if (lo > hi && lower === undefined) {
+      throw new InvalidArgumentError(
+        `${name}.upper`,
+        `expected ${name}.upper[${k}] >= 0, the default lower bound (${positionOf(k, "variable", perLp, 1, batched)}), got ${hi}`,
+      );
+    }
     if (lo > hi) {
       throw new InvalidArgumentError(
         `${name}.lower`,
@@ -124,12 +130,23 @@ function expectBounds(
  * Number of rows of an optional constraint block: both the matrix and the right-hand side must
  * be given, or neither. Returns the row count implied by the right-hand side.
  */
-function blockRows(name: string, matrixKey: string, rhsKey: string, matrix: unknown, rhs: unknown): number {
+function blockRows(
+  name: string,
+  matrixKey: string,
+  rhsKey: string,
+  matrix: unknown,
+  rhs: unknown,
+  columns: number,
+): number {
   if (matrix === undefined && rhs === undefined) return 0;
   if (rhs === undefined) invalid(`${name}.${rhsKey}`, `a Float64Array because ${name}.${matrixKey} is given`, rhs);
   if (!(rhs instanceof Float64Array)) invalid(`${name}.${rhsKey}`, "a Float64Array", rhs);
   if (matrix === undefined && rhs.length > 0) {
-    invalid(`${name}.${matrixKey}`, `a Float64Array because ${name}.${rhsKey} has ${rhs.length} rows`, matrix);
+    invalid(
+      `${name}.${matrixKey}`,
+      `a Float64Array of length ${rhs.length * columns} because ${name}.${rhsKey} has ${rhs.length} rows`,
+      matrix,
+    );
   }
   return rhs.length;
 }
@@ -149,11 +166,11 @@ function blockRows(name: string, matrixKey: string, rhsKey: string, matrix: unkn
  *   `expected a finite number for lp.aUb[5] (row 1, column 2), got NaN`.
  */
 export function validateLinearProgram(lp: LinearProgram, name = "lp"): LinearProgram {
-  if (!isObject(lp)) invalid(name, "a LinearProgram object", lp);
+  if (!isObject(lp) || Array.isArray(lp) || ArrayBuffer.isView(lp)) invalid(name, "a LinearProgram object", lp);
   const n = expectInteger(`${name}.nVars`, lp.nVars, 1, MAX_LP_ELEMENTS);
   const c = expectVector(`${name}.c`, lp.c, n);
-  const mEq = blockRows(name, "aEq", "bEq", lp.aEq, lp.bEq);
-  const mUb = blockRows(name, "aUb", "bUb", lp.aUb, lp.bUb);
+  const mEq = blockRows(name, "aEq", "bEq", lp.aEq, lp.bEq, n);
+  const mUb = blockRows(name, "aUb", "bUb", lp.aUb, lp.bUb, n);
   const aEq = mEq > 0 ? expectMatrix(`${name}.aEq`, lp.aEq, mEq, n) : undefined;
   const aUb = mUb > 0 ? expectMatrix(`${name}.aUb`, lp.aUb, mUb, n) : undefined;
   if (mEq === 0 && lp.aEq !== undefined) expectVector(`${name}.aEq`, lp.aEq, 0);
@@ -196,7 +213,7 @@ function expectMatrix(name: string, value: unknown, rows: number, columns: numbe
  *   `expected a finite number for batch.aUb[17] (LP 1, row 0, column 3), got Infinity`.
  */
 export function validateLpBatch(batch: LpBatch, name = "batch"): LpBatch {
-  if (!isObject(batch)) invalid(name, "an LpBatch object", batch);
+  if (!isObject(batch) || Array.isArray(batch) || ArrayBuffer.isView(batch)) invalid(name, "an LpBatch object", batch);
   const shape = batch.shape;
   if (!isObject(shape)) invalid(`${name}.shape`, "an object { nVars, mEq, mUb }", shape);
   const n = expectInteger(`${name}.shape.nVars`, shape.nVars, 1, MAX_LP_ELEMENTS);

@@ -145,7 +145,11 @@ describe("validateLinearProgram", () => {
       "expected lp.lower[1] <= lp.upper[1] (variable 1), got 2 > 1",
     );
     // Without explicit bounds the defaults are 0 and Infinity: a negative upper bound crosses the default lower one.
-    expectInvalid(() => validateLinearProgram({ nVars: 1, c: f64(0), upper: f64(-1) }), "lp.lower", /got 0 > -1/);
+    expectInvalid(
+      () => validateLinearProgram({ nVars: 1, c: f64(0), upper: f64(-1) }),
+      "lp.upper",
+      "expected lp.upper[0] >= 0, the default lower bound (variable 0), got -1",
+    );
   });
 
   it("finds any single corrupted coefficient (property)", () => {
