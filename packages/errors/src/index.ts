@@ -11,6 +11,7 @@ export {
   expectFinite,
   expectFiniteArray,
   expectInteger,
+  expectKnownOptions,
   expectOneOf,
   expectOptions,
   invalid,

@@ -68,6 +68,24 @@ export function expectOptions<T extends object>(name: string, value: T | undefin
   return value;
 }
 
+/** An options bag (`undefined` becomes `{}`) whose keys are all in `known`. */
+export function expectKnownOptions<T extends object>(
+  name: string,
+  value: unknown,
+  known: readonly string[],
+): Partial<T> {
+  const options = expectOptions(name, value as T | undefined);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new InvalidArgumentError(
+        `${name}.${key}`,
+        `unknown option ${JSON.stringify(key)} in ${name}; expected one of ${known.map((k) => JSON.stringify(k)).join(", ")}`,
+      );
+    }
+  }
+  return options;
+}
+
 /** A non-empty array-like of finite numbers, each `>= min`; returns it unchanged. */
 export function expectFiniteArray(
   name: string,

@@ -6,8 +6,8 @@ import { expectInteger, invalid } from "@lplb/errors";
 import { balanceOf, MAX_EXPERTS, MAX_LAYOUT_COEFFICIENTS } from "./lplb.js";
 import {
   copyIds,
+  expectBuilderOptions,
   expectFractions,
-  expectKnownOptions,
   expectOutputArray,
   expectWorkload,
   maxLoad,
@@ -120,7 +120,7 @@ const KNOWN_OPTIONS = ["phy2log", "epSize", "nLogicalExperts"] as const;
  * @throws InvalidArgumentError naming the offending option, e.g. when a logical expert has no copy.
  */
 export function createGeneralLayout(options: GeneralLayoutOptions): GeneralLayout {
-  const o = expectKnownOptions("options", options, KNOWN_OPTIONS);
+  const o = expectBuilderOptions("options", options, KNOWN_OPTIONS);
   const nLogical = expectInteger("options.nLogicalExperts", o.nLogicalExperts, 1, MAX_EXPERTS);
   const epSize = expectInteger("options.epSize", o.epSize, 1, MAX_EXPERTS);
   const raw = o.phy2log;

@@ -6,8 +6,8 @@ import { expectFiniteArray, expectInteger, InvalidArgumentError, invalid } from 
 import { type Topology, toTopology } from "@lplb/topology";
 import {
   copyIds,
+  expectBuilderOptions,
   expectFractions,
-  expectKnownOptions,
   expectOutputArray,
   expectWorkload,
   maxLoad,
@@ -155,7 +155,7 @@ export const MAX_LAYOUT_COEFFICIENTS = 2 ** 28;
  *   `expected a multiple of 8 (the topology's groupSize) for options.epSize, got 12`.
  */
 export function createLplbLayout(options: LplbLayoutOptions): LplbLayout {
-  const o = expectKnownOptions("options", options, KNOWN_OPTIONS);
+  const o = expectBuilderOptions("options", options, KNOWN_OPTIONS);
   if (o.topology === undefined) invalid("options.topology", "a Topology or an r2o matrix", o.topology);
   const topology = toTopology(o.topology, "options.topology");
   const groupSize = topology.groupSize;

@@ -1,21 +1,12 @@
 /**
  * Option and array checks shared by the LP builders.
  */
-import { expectFiniteArray, expectInteger, expectOptions, InvalidArgumentError, invalid } from "@lplb/errors";
+import { expectFiniteArray, expectInteger, expectKnownOptions, invalid } from "@lplb/errors";
 
 /** An options bag whose keys are all in `known`; `undefined` is rejected because every builder needs options. */
-export function expectKnownOptions<T extends object>(name: string, value: T, known: readonly string[]): Partial<T> {
+export function expectBuilderOptions<T extends object>(name: string, value: T, known: readonly string[]): Partial<T> {
   if (value === undefined) invalid(name, "an options object", value);
-  const options = expectOptions(name, value);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new InvalidArgumentError(
-        `${name}.${key}`,
-        `unknown option ${JSON.stringify(key)} in ${name}; expected one of ${known.map((k) => JSON.stringify(k)).join(", ")}`,
-      );
-    }
-  }
-  return options;
+  return expectKnownOptions<T>(name, value, known);
 }
 
 /** Copies an array of integer ids in `[0, limit)` of exactly `length` entries into an Int32Array. */

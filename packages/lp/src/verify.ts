@@ -2,7 +2,7 @@
  * An independent optimality (KKT) check of an LP solution. It shares no code with any solver:
  * it recomputes every residual from the problem data in plain float64 loops.
  */
-import { expectFinite, expectOptions, InvalidArgumentError, invalid } from "@lplb/errors";
+import { expectFinite, expectKnownOptions, invalid } from "@lplb/errors";
 import type { LinearProgram, LpSolution } from "./types.js";
 import { validateLinearProgram } from "./validate.js";
 
@@ -57,16 +57,11 @@ export interface VerifyReport {
 }
 
 function checkTolerances(tolerances: VerifyTolerances | undefined): Required<VerifyTolerances> {
-  const options = expectOptions("tolerances", tolerances);
-  const known = Object.keys(DEFAULT_VERIFY_TOLERANCES);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new InvalidArgumentError(
-        `tolerances.${key}`,
-        `unknown option ${JSON.stringify(key)} in tolerances; expected one of ${known.map((k) => JSON.stringify(k)).join(", ")}`,
-      );
-    }
-  }
+  const options = expectKnownOptions<VerifyTolerances>(
+    "tolerances",
+    tolerances,
+    Object.keys(DEFAULT_VERIFY_TOLERANCES),
+  );
   const pick = (key: keyof VerifyTolerances): number => {
     const value = options[key];
     return value === undefined ? DEFAULT_VERIFY_TOLERANCES[key] : expectFinite(`tolerances.${key}`, value, 0);

@@ -1,8 +1,10 @@
 /**
  * Graphviz DOT rendering of a topology (see `Topology.toDot`).
  */
+
+import { expectKnownOptions } from "@lplb/errors";
 import type { Topology } from "./topology.js";
-import { expectEpSize, expectGpusPerNode, expectKnownOptions } from "./validate.js";
+import { expectEpSize, expectGpusPerNode } from "./validate.js";
 
 /** Options of `Topology.toDot`. */
 export interface DotOptions {

@@ -2,16 +2,9 @@
  * The redundancy topology of LPLB: the `r2o` matrix, its inverse `o2r`, and what it means for a
  * whole expert-parallel group (redundancy groups, node placement, JSON, Graphviz).
  */
-import { expectOneOf, InvalidArgumentError, invalid } from "@lplb/errors";
+import { expectKnownOptions, expectOneOf, InvalidArgumentError, invalid } from "@lplb/errors";
 import { type DotOptions, renderDot } from "./dot.js";
-import {
-  expectEpSize,
-  expectGpusPerNode,
-  expectKnownOptions,
-  expectName,
-  MAX_GROUP_SIZE,
-  MAX_SLOTS,
-} from "./validate.js";
+import { expectEpSize, expectGpusPerNode, expectName, MAX_GROUP_SIZE, MAX_SLOTS } from "./validate.js";
 
 const topologyMarker = Symbol.for("@lplb/topology");
 

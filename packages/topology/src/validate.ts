@@ -1,7 +1,7 @@
 /**
  * Validation shared by the topology modules: size limits, option bags, EP sizes and node sizes.
  */
-import { expectInteger, expectOptions, InvalidArgumentError, invalid } from "@lplb/errors";
+import { expectInteger, invalid } from "@lplb/errors";
 
 /**
  * Largest accepted redundancy group (rows of `r2o`). The limit keeps a malformed length from
@@ -14,24 +14,6 @@ export const MAX_SLOTS = 64;
 
 /** Largest accepted expert-parallel size (`epSize`) for groups, placement and DOT drawings. */
 export const MAX_EP_SIZE = 65_536;
-
-/** An options bag whose keys are all in `known`; `undefined` becomes `{}`. */
-export function expectKnownOptions<T extends object>(
-  name: string,
-  value: unknown,
-  known: readonly string[],
-): Partial<T> {
-  const options = expectOptions(name, value as T | undefined);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new InvalidArgumentError(
-        `${name}.${key}`,
-        `unknown option ${JSON.stringify(key)} in ${name}; expected one of ${known.map((k) => JSON.stringify(k)).join(", ")}`,
-      );
-    }
-  }
-  return options;
-}
 
 /** A topology name: a non-empty string. */
 export function expectName(name: string, value: unknown): string {
