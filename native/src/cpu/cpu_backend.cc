@@ -1,7 +1,9 @@
 // CPU backend: one HsdIpm per workspace, LPs of a batch solved one after another on the
 // calling thread. In float32, an LP whose iterations end without a verdict (iteration limit or
-// numerical breakdown) is solved again in float64: single precision alone cannot always reach
+// numerical breakdown), or with an "optimal" answer that fails its float64 residual check, is
+// solved again in float64: single precision alone cannot always reach
 // the tolerance, and the GPU kernel takes the same float64 safeguard.
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <type_traits>
@@ -14,13 +16,23 @@ namespace lplb {
 namespace cpu {
 namespace {
 
+// A float32 "optimal" answer whose float64 residuals or gap, measured on the caller's data,
+// exceed this is not trusted: single-precision iterations can stop on a scaled problem that
+// looks converged while the original one is not.
+constexpr double kFloat32Acceptance = 1e-4;
+
 template <typename T>
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const lplb_shape& shape, const lplb_ipm_settings& settings)
       : shape_(shape), ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}) {
     if (std::is_same<T, float>::value) {
-      fallback_ = std::make_unique<HsdIpm<double>>(shape, IpmOptions{settings.max_iterations, settings.tolerance});
+      // The float64 re-solve uses float64's own default tolerance: its infeasibility and
+      // unboundedness tests are tuned to it.
+      lplb_ipm_settings float64_defaults;
+      lplb_ipm_default_settings(LPLB_PRECISION_FLOAT64, &float64_defaults);
+      fallback_ = std::make_unique<HsdIpm<double>>(
+          shape, IpmOptions{settings.max_iterations, std::min(settings.tolerance, float64_defaults.tolerance)});
     }
   }
 
@@ -44,9 +56,19 @@ class CpuBackend final : public Backend {
                                   at(out.dual_residual, b),
                                   at(out.duality_gap, b),
                                   at(out.iterations, b)};
-      ipm_.solve(lp, solution);
+      double primal = 0, dual = 0, gap = 0;
+      SolutionView checked = solution;  // the residuals are needed even when the caller did not ask for them
+      if (fallback_) {
+        if (!checked.primal_residual) checked.primal_residual = &primal;
+        if (!checked.dual_residual) checked.dual_residual = &dual;
+        if (!checked.duality_gap) checked.duality_gap = &gap;
+      }
+      ipm_.solve(lp, checked);
       const int32_t status = *solution.status;
-      if (fallback_ && (status == LPLB_STATUS_ITERATION_LIMIT || status == LPLB_STATUS_NUMERICAL_ERROR)) {
+      const bool unverified = fallback_ && status == LPLB_STATUS_OPTIMAL &&
+                              (*checked.primal_residual > kFloat32Acceptance || *checked.dual_residual > kFloat32Acceptance ||
+                               *checked.duality_gap > kFloat32Acceptance);
+      if (fallback_ && (unverified || status == LPLB_STATUS_ITERATION_LIMIT || status == LPLB_STATUS_NUMERICAL_ERROR)) {
         const int32_t single_iterations = solution.iterations ? *solution.iterations : 0;
         fallback_->solve(lp, solution);
         if (solution.iterations) *solution.iterations += single_iterations;
