@@ -1,4 +1,5 @@
-// Benchmark of lplb_ipm_solve_batch on LPLB min-max LPs (reference section 3.4): random loads
+// Benchmark of lplb_ipm_solve_batch (the general solver) and lplb_minmax_solve_batch (the
+// specialised one) on LPLB min-max LPs (reference section 3.4): random loads
 // w ~ U(0,1) per replicated slot and f ~ U(0,1) per rank, normalised by their maximum, solved
 // in batches of 32 through the public API (validation included). Prints the median time per LP
 // over many batches, for float64 and float32, for the cube topology (8 ranks, D = 2: 17
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "lplb/ipm.h"
+#include "lplb/minmax.h"
 
 namespace {
 
@@ -46,17 +48,22 @@ Topology group64() {
   return t;
 }
 
+// Random loads of one group, normalised by their maximum: w[i][d] and f[i] ~ U(0, 1).
+void random_loads(const Topology& t, std::mt19937_64& rng, double* w, double* f) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const int slots_total = t.ranks * t.slots;
+  double largest = 0;
+  for (int k = 0; k < slots_total; ++k) largest = std::max(largest, w[k] = unit(rng));
+  for (int i = 0; i < t.ranks; ++i) largest = std::max(largest, f[i] = unit(rng));
+  for (int k = 0; k < slots_total; ++k) w[k] /= largest;
+  for (int i = 0; i < t.ranks; ++i) f[i] /= largest;
+}
+
 // Fills one LP: variables p[i][d] in [0, 1] (index i * D + d) and z >= 0 (last); per rank i
 //   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
-void build_lp(const Topology& t, std::mt19937_64& rng, double* c, double* a, double* b, double* lower, double* upper) {
+void build_lp(const Topology& t, const double* w, const double* f, double* c, double* a, double* b, double* lower,
+              double* upper) {
   const int g = t.ranks, slots = t.slots, n = g * slots + 1;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::vector<double> w(static_cast<size_t>(g * slots)), f(static_cast<size_t>(g));
-  double largest = 0;
-  for (double& value : w) largest = std::max(largest, value = unit(rng));
-  for (double& value : f) largest = std::max(largest, value = unit(rng));
-  for (double& value : w) value /= largest;
-  for (double& value : f) value /= largest;
   for (int j = 0; j < n; ++j) {
     c[j] = j == n - 1 ? 1.0 : 0.0;
     lower[j] = 0.0;
@@ -82,8 +89,10 @@ void run(const Topology& t, lplb_precision precision, int batches) {
   const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
   std::vector<double> c(count * n), a(count * m * n), b(count * m), lower(count * n), upper(count * n);
   std::mt19937_64 rng(20240611);
+  std::vector<double> w(static_cast<size_t>(t.ranks) * t.slots), f(static_cast<size_t>(t.ranks));
   for (size_t k = 0; k < count; ++k) {
-    build_lp(t, rng, &c[k * n], &a[k * m * n], &b[k * m], &lower[k * n], &upper[k * n]);
+    random_loads(t, rng, w.data(), f.data());
+    build_lp(t, w.data(), f.data(), &c[k * n], &a[k * m * n], &b[k * m], &lower[k * n], &upper[k * n]);
   }
   lplb_shape shape{n, 0, m};
   lplb_ipm_settings settings;
@@ -128,6 +137,53 @@ void run(const Topology& t, lplb_precision precision, int batches) {
               static_cast<double>(total_iterations) / static_cast<double>(count));
 }
 
+// The same LPs through the specialised solver.
+void run_minmax(const Topology& t, lplb_precision precision, int batches) {
+  const int edges = t.ranks * t.slots;
+  const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
+  std::vector<double> w(count * edges), f(count * t.ranks);
+  std::mt19937_64 rng(20240611);
+  for (size_t k = 0; k < count; ++k) random_loads(t, rng, &w[k * edges], &f[k * t.ranks]);
+  // replica_rank[j][d] = i where r2o[i][d] = j.
+  std::vector<int32_t> replica(static_cast<size_t>(edges));
+  for (int i = 0; i < t.ranks; ++i)
+    for (int d = 0; d < t.slots; ++d) replica[t.r2o[i * t.slots + d] * t.slots + d] = i;
+  lplb_minmax_shape shape{t.ranks, t.slots, replica.data()};
+  lplb_ipm_settings settings;
+  lplb_ipm_default_settings(precision, &settings);
+  lplb_minmax_workspace* workspace = nullptr;
+  if (lplb_minmax_workspace_create(&shape, &settings, &workspace) != LPLB_OK) {
+    std::fprintf(stderr, "minmax_workspace_create failed: %s\n", lplb_last_error_message());
+    std::exit(1);
+  }
+  std::vector<int32_t> status(kBatch), iterations(kBatch);
+  std::vector<double> keep(static_cast<size_t>(kBatch) * edges), max_load(kBatch);
+  lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), nullptr, nullptr, iterations.data()};
+  std::vector<double> per_lp_us;
+  long optimal = 0, total_iterations = 0;
+  for (int batch = 0; batch < batches; ++batch) {
+    const size_t first = static_cast<size_t>(batch) * kBatch;
+    lplb_minmax_batch groups{kBatch, &f[first * t.ranks], &w[first * edges]};
+    const auto start = std::chrono::steady_clock::now();
+    const lplb_error error = lplb_minmax_solve_batch(workspace, &groups, &out);
+    const auto stop = std::chrono::steady_clock::now();
+    if (error != LPLB_OK) {
+      std::fprintf(stderr, "minmax_solve_batch failed: %s\n", lplb_last_error_message());
+      std::exit(1);
+    }
+    per_lp_us.push_back(std::chrono::duration<double, std::micro>(stop - start).count() / kBatch);
+    for (int k = 0; k < kBatch; ++k) {
+      optimal += status[k] == LPLB_STATUS_OPTIMAL;
+      total_iterations += iterations[k];
+    }
+  }
+  lplb_minmax_workspace_destroy(workspace);
+  std::sort(per_lp_us.begin(), per_lp_us.end());
+  std::printf("%-22s %-8s median %8.2f us/LP   (min-max solver, optimal %ld of %zu, mean iterations %.2f)\n", t.name,
+              precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", per_lp_us[per_lp_us.size() / 2], optimal,
+              count, static_cast<double>(total_iterations) / static_cast<double>(count));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +197,8 @@ int main(int argc, char** argv) {
     const int topology_batches = t.ranks > 8 ? std::max(1, batches / 8) : batches;
     run(t, LPLB_PRECISION_FLOAT64, topology_batches);
     run(t, LPLB_PRECISION_FLOAT32, topology_batches);
+    run_minmax(t, LPLB_PRECISION_FLOAT64, topology_batches);
+    run_minmax(t, LPLB_PRECISION_FLOAT32, topology_batches);
   }
   return 0;
 }

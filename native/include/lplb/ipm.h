@@ -54,7 +54,7 @@ typedef enum lplb_backend { LPLB_BACKEND_CPU = 0, LPLB_BACKEND_CUDA = 1 } lplb_b
 
 /* Arithmetic of the iterations. FLOAT32 mirrors the GPU kernel; residuals are still reported
  * in float64 against the float64 input. An LP whose float32 iterations end without a verdict
- * (iteration limit or numerical error), or as optimal with a float64 residual or gap above 1e-4,
+ * (iteration limit or numerical error), or as optimal with a float64 residual or gap above 10x the tolerance,
  * is solved again in float64 (the iteration count then includes both runs). */
 typedef enum lplb_precision { LPLB_PRECISION_FLOAT64 = 0, LPLB_PRECISION_FLOAT32 = 1 } lplb_precision;
 

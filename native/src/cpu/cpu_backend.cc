@@ -17,15 +17,18 @@ namespace cpu {
 namespace {
 
 // A float32 "optimal" answer whose float64 residuals or gap, measured on the caller's data,
-// exceed this is not trusted: single-precision iterations can stop on a scaled problem that
-// looks converged while the original one is not.
-constexpr double kFloat32Acceptance = 1e-4;
+// exceed this multiple of the tolerance is not trusted: single-precision iterations can stop on
+// a scaled problem that looks converged while the original one is not, and a gap of 1e-5 can
+// already move the objective by 1e-4.
+constexpr double kFloat32AcceptanceFactor = 10;
 
 template <typename T>
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const lplb_shape& shape, const lplb_ipm_settings& settings)
-      : shape_(shape), ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}) {
+      : shape_(shape),
+        ipm_(shape, IpmOptions{settings.max_iterations, settings.tolerance}),
+        acceptance_(kFloat32AcceptanceFactor * settings.tolerance) {
     if (std::is_same<T, float>::value) {
       // The float64 re-solve uses float64's own default tolerance: its infeasibility and
       // unboundedness tests are tuned to it.
@@ -66,8 +69,8 @@ class CpuBackend final : public Backend {
       ipm_.solve(lp, checked);
       const int32_t status = *solution.status;
       const bool unverified = fallback_ && status == LPLB_STATUS_OPTIMAL &&
-                              (*checked.primal_residual > kFloat32Acceptance || *checked.dual_residual > kFloat32Acceptance ||
-                               *checked.duality_gap > kFloat32Acceptance);
+                              (*checked.primal_residual > acceptance_ || *checked.dual_residual > acceptance_ ||
+                               *checked.duality_gap > acceptance_);
       if (fallback_ && (unverified || status == LPLB_STATUS_ITERATION_LIMIT || status == LPLB_STATUS_NUMERICAL_ERROR)) {
         const int32_t single_iterations = solution.iterations ? *solution.iterations : 0;
         fallback_->solve(lp, solution);
@@ -80,6 +83,7 @@ class CpuBackend final : public Backend {
  private:
   lplb_shape shape_;
   HsdIpm<T> ipm_;
+  double acceptance_;  // largest float64-measured residual or gap of a trusted float32 answer
   std::unique_ptr<HsdIpm<double>> fallback_;  // float32 workspaces only
 };
 

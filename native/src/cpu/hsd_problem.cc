@@ -362,6 +362,7 @@ void HsdIpm<T>::equilibrate_and_store(const LpView& lp) {
   // A right-hand side that is only the rounding left from moving the bounds over is not
   // scaled up to size one: it stays as small as it is next to the terms it came from.
   b_max = max_of(b_max, kNegligibleRhs * magnitude_max);
+  b_max = max_of(b_max, width_max);
   cost_scale_ = c_max > 0 ? power_of_two(c_max) : 1.0;
   rhs_scale_ = b_max > 0 ? power_of_two(b_max) : (width_max > 0 ? power_of_two(width_max) : 1.0);
   const double sc = cost_scale_, sb = rhs_scale_;

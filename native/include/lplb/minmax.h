@@ -1,0 +1,75 @@
+/* The LPLB min-max LP of a redundancy group, solved by an interior-point method specialised to
+ * its structure.
+ *
+ * A group has n_ranks ranks with n_slots redundant slots each. Slot d of rank i carries the load
+ * slot_load[i][d], of which the fraction keep[i][d] in [0, 1] stays on rank i and the rest goes
+ * to the copy on rank replica_rank[i][d]; every rank also carries its fixed_load[i]. The solver
+ * finds the keep that minimises the largest rank load:
+ *
+ *     load_r = fixed_load[r] + sum_{d} slot_load[r][d] keep[r][d]
+ *            + sum_{(i,d): replica_rank[i][d] = r} slot_load[i][d] (1 - keep[i][d])
+ *     minimise max_r load_r  over  0 <= keep <= 1.
+ *
+ * This is the LP of lplb_ipm_solve_batch with n_vars = n_ranks * n_slots + 1 and m_ub = n_ranks
+ * (as @lplb/lp writes it), solved in a fraction of the time. Every answer is certified: the
+ * result holds max_load (the largest rank load of keep, evaluated in float64 on the caller's
+ * data) and lower_bound (a Lagrangian bound on the optimum from the solver's multipliers, also
+ * evaluated on the caller's data), and the status is OPTIMAL only when
+ * max_load - lower_bound <= tolerance * max_load. An LP the specialised iterations do not
+ * settle (float32 first falls back to float64) is solved by the general solver of ipm.h.
+ */
+#ifndef LPLB_MINMAX_H
+#define LPLB_MINMAX_H
+
+#include "lplb/ipm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest n_ranks and n_ranks * n_slots accepted. */
+#define LPLB_MINMAX_MAX_RANKS 1024
+#define LPLB_MINMAX_MAX_EDGES 16384
+
+typedef struct lplb_minmax_shape {
+  int32_t n_ranks;             /* >= 1 */
+  int32_t n_slots;             /* >= 1 */
+  const int32_t* replica_rank; /* [n_ranks][n_slots], values in [0, n_ranks); copied */
+} lplb_minmax_shape;
+
+/* `batch` groups of one shape, contiguous over the batch. Loads are finite and >= 0. */
+typedef struct lplb_minmax_batch {
+  int32_t batch;
+  const double* fixed_load; /* [batch][n_ranks] */
+  const double* slot_load;  /* [batch][n_ranks][n_slots] */
+} lplb_minmax_batch;
+
+/* Caller-allocated results; any pointer but `status` and `keep` may be NULL. A slot with no load
+ * gets keep 0.5. For a status other than OPTIMAL, keep is the best point found (smallest
+ * max_load) and still a valid split. */
+typedef struct lplb_minmax_solution {
+  int32_t* status;      /* [batch] lplb_status: OPTIMAL, ITERATION_LIMIT or NUMERICAL_ERROR */
+  double* keep;         /* [batch][n_ranks][n_slots] */
+  double* max_load;     /* [batch] */
+  double* lower_bound;  /* [batch] */
+  double* gap;          /* [batch] (max_load - lower_bound) / max_load, 0 when max_load is 0 */
+  int32_t* iterations;  /* [batch] specialised iterations plus any general ones */
+} lplb_minmax_solution;
+
+typedef struct lplb_minmax_workspace lplb_minmax_workspace;
+
+/* Creates a workspace for groups of `shape` (settings NULL: float64 defaults; backend CPU). */
+lplb_error lplb_minmax_workspace_create(const lplb_minmax_shape* shape, const lplb_ipm_settings* settings,
+                                        lplb_minmax_workspace** out);
+
+/* Solves every group of the batch; errors as in lplb_ipm_solve_batch. */
+lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
+                                   const lplb_minmax_solution* out);
+
+void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LPLB_MINMAX_H */

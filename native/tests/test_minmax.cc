@@ -1,0 +1,199 @@
+// The specialised min-max solver (lplb/minmax.h) against the general solver on the same LPs:
+// random topologies (every slot's copies on a random permutation of the ranks) from 2 to 64
+// ranks, loads uniform, heavy-tailed, with zeros and with one dominant slot, both precisions.
+// Each answer is also checked on its own terms: keep in [0, 1], max_load equal to the largest
+// rank load recomputed here, lower_bound <= the general optimum <= max_load.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <numeric>
+
+#include "lplb/minmax.h"
+#include "test_support.h"
+
+using namespace lplb_test;
+
+namespace {
+
+uint64_t fresh_seed() {
+  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
+  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+struct Group {
+  int ranks, slots;
+  std::vector<int> r2o;          // [ranks][slots]: rank i receives slot d of rank r2o[i][d]
+  std::vector<int32_t> replica;  // [ranks][slots]: the rank that holds the copy of slot d of rank i
+};
+
+Group random_group(std::mt19937_64& rng, int ranks, int slots) {
+  Group g{ranks, slots, std::vector<int>(static_cast<size_t>(ranks) * slots), std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
+  std::vector<int> perm(ranks);
+  for (int d = 0; d < slots; ++d) {
+    // A derangement (no rank copies itself): a random cyclic shift of a random order.
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    const int shift = 1 + static_cast<int>(rng() % static_cast<uint64_t>(ranks - 1));
+    for (int k = 0; k < ranks; ++k) {
+      const int original = perm[k], holder = perm[(k + shift) % ranks];
+      g.r2o[holder * slots + d] = original;
+      g.replica[original * slots + d] = holder;
+    }
+  }
+  return g;
+}
+
+// Loads of one of four kinds, not normalised (the solver scales them itself).
+void loads(std::mt19937_64& rng, int kind, int ranks, int slots, std::vector<double>* w, std::vector<double>* f) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  w->assign(static_cast<size_t>(ranks) * slots, 0.0);
+  f->assign(ranks, 0.0);
+  for (double& v : *w) v = 4096 * unit(rng);
+  for (double& v : *f) v = 4096 * unit(rng);
+  if (kind == 1) {  // heavy-tailed
+    for (double& v : *w) v = std::pow(v, 1.5);
+    for (double& v : *f) v = std::pow(v, 1.5);
+  } else if (kind == 2) {  // zeros
+    for (double& v : *w) v = unit(rng) < 0.4 ? 0.0 : v;
+    for (double& v : *f) v = unit(rng) < 0.4 ? 0.0 : v;
+  } else if (kind == 3) {  // one dominant slot
+    (*w)[rng() % w->size()] *= 1000;
+  }
+}
+
+struct MinMaxResult {
+  int32_t status;
+  std::vector<double> keep;
+  double max_load, lower_bound, gap;
+  int32_t iterations;
+};
+
+std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::vector<double>>& ws,
+                                       const std::vector<std::vector<double>>& fs, lplb_precision precision) {
+  const int n = static_cast<int>(ws.size()), edges = g.ranks * g.slots;
+  lplb_minmax_shape shape{g.ranks, g.slots, g.replica.data()};
+  lplb_ipm_settings settings = settings_for(precision);
+  lplb_minmax_workspace* workspace = nullptr;
+  CHECK(lplb_minmax_workspace_create(&shape, &settings, &workspace) == LPLB_OK);
+  std::vector<double> fixed, slot;
+  for (int k = 0; k < n; ++k) {
+    fixed.insert(fixed.end(), fs[k].begin(), fs[k].end());
+    slot.insert(slot.end(), ws[k].begin(), ws[k].end());
+  }
+  std::vector<int32_t> status(n), iterations(n);
+  std::vector<double> keep(static_cast<size_t>(n) * edges), max_load(n), lower(n), gap(n);
+  lplb_minmax_batch batch{n, fixed.data(), slot.data()};
+  lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), lower.data(), gap.data(), iterations.data()};
+  CHECK(lplb_minmax_solve_batch(workspace, &batch, &out) == LPLB_OK);
+  lplb_minmax_workspace_destroy(workspace);
+  std::vector<MinMaxResult> results;
+  for (int k = 0; k < n; ++k) {
+    results.push_back({status[k], std::vector<double>(keep.begin() + k * edges, keep.begin() + (k + 1) * edges), max_load[k],
+                       lower[k], gap[k], iterations[k]});
+  }
+  return results;
+}
+
+double heaviest_rank(const Group& g, const std::vector<double>& w, const std::vector<double>& f, const std::vector<double>& p) {
+  double heaviest = 0;
+  for (int i = 0; i < g.ranks; ++i) {
+    double load = f[i];
+    for (int d = 0; d < g.slots; ++d) {
+      const int j = g.r2o[i * g.slots + d];
+      load += w[i * g.slots + d] * p[i * g.slots + d] + w[j * g.slots + d] * (1 - p[j * g.slots + d]);
+    }
+    heaviest = std::max(heaviest, load);
+  }
+  return heaviest;
+}
+
+void run_seed(uint64_t seed, int ranks, int slots, int cases, lplb_precision precision, double tolerance) {
+  std::mt19937_64 rng(seed);
+  const Group g = random_group(rng, ranks, slots);
+  std::vector<std::vector<double>> ws, fs;
+  std::vector<Lp> lps;
+  for (int k = 0; k < cases; ++k) {
+    std::vector<double> w, f;
+    loads(rng, k % 4, ranks, slots, &w, &f);
+    lps.push_back(make_lplb(g.r2o, ranks, slots, w, f));
+    ws.push_back(w);
+    fs.push_back(f);
+  }
+  const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision);
+  const std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
+  for (int k = 0; k < cases; ++k) {
+    context() = seed_context(seed, k) + ", " + std::to_string(ranks) + " ranks x " + std::to_string(slots) + " slots" +
+                (precision == LPLB_PRECISION_FLOAT32 ? ", float32" : ", float64");
+    const MinMaxResult& r = results[k];
+    CHECK_MSG(r.status == LPLB_STATUS_OPTIMAL, "status " + std::to_string(r.status));
+    CHECK_MSG(general[k].status == LPLB_STATUS_OPTIMAL, "general solver status " + std::to_string(general[k].status));
+    for (double p : r.keep) CHECK_MSG(p >= 0 && p <= 1, "keep " + std::to_string(p));
+    const double recomputed = heaviest_rank(g, ws[k], fs[k], r.keep);
+    CHECK_NEAR(r.max_load, recomputed, 1e-12 * (1 + recomputed));
+    CHECK_MSG(r.gap <= tolerance, "gap " + std::to_string(r.gap));
+    const double optimum = general[k].objective;
+    const double slack = 1e-9 * (1 + optimum);
+    CHECK_MSG(r.lower_bound <= optimum + slack && optimum <= r.max_load + slack,
+              "bounds [" + std::to_string(r.lower_bound) + ", " + std::to_string(r.max_load) + "] miss the optimum " +
+                  std::to_string(optimum));
+    CHECK_MSG(std::abs(r.max_load - optimum) <= tolerance * 2 * (1 + optimum),
+              "max_load " + std::to_string(r.max_load) + " vs general optimum " + std::to_string(optimum));
+  }
+}
+
+}  // namespace
+
+TEST(degenerate_groups) {
+  std::mt19937_64 rng(7);
+  const Group g = random_group(rng, 8, 2);
+  const std::vector<double> zero_w(16, 0.0), zero_f(8, 0.0);
+  std::vector<double> one_rank_w(16, 0.0), one_rank_f(8, 0.0);
+  one_rank_f[3] = 100;
+  one_rank_w[3 * 2] = 50;
+  const std::vector<MinMaxResult> r = solve_minmax(g, {zero_w, one_rank_w}, {zero_f, one_rank_f}, LPLB_PRECISION_FLOAT64);
+  CHECK(r[0].status == LPLB_STATUS_OPTIMAL);
+  CHECK(r[0].max_load == 0 && r[0].gap == 0);
+  for (double p : r[0].keep) CHECK(p == 0.5);
+  CHECK(r[1].status == LPLB_STATUS_OPTIMAL);
+  // Rank 3 keeps its fixed 100 and sends slot 0's 50 away entirely.
+  CHECK_NEAR(r[1].max_load, 100, 1e-7);
+  CHECK_NEAR(r[1].keep[3 * 2], 0, 1e-6);
+}
+
+TEST(invalid_arguments) {
+  const std::vector<int32_t> replica{1, 0};
+  lplb_minmax_shape shape{2, 1, replica.data()};
+  lplb_minmax_workspace* workspace = nullptr;
+  CHECK(lplb_minmax_workspace_create(&shape, nullptr, &workspace) == LPLB_OK);
+  const std::vector<int32_t> bad_replica{1, 2};
+  lplb_minmax_shape bad{2, 1, bad_replica.data()};
+  lplb_minmax_workspace* unused = nullptr;
+  CHECK(lplb_minmax_workspace_create(&bad, nullptr, &unused) == LPLB_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(lplb_last_error_message()).find("replica_rank[1][0]") != std::string::npos);
+  CHECK(unused == nullptr);
+  const double fixed[2] = {1, 2}, slot[2] = {1, -1};
+  int32_t status[1];
+  double keep[2];
+  lplb_minmax_batch batch{1, fixed, slot};
+  lplb_minmax_solution out{status, keep, nullptr, nullptr, nullptr, nullptr};
+  CHECK(lplb_minmax_solve_batch(workspace, &batch, &out) == LPLB_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(lplb_last_error_message()).find("slot_load[1][0]") != std::string::npos);
+  const double nan_fixed[2] = {1, NAN}, good_slot[2] = {1, 1};
+  lplb_minmax_batch nan_batch{1, nan_fixed, good_slot};
+  CHECK(lplb_minmax_solve_batch(workspace, &nan_batch, &out) == LPLB_ERR_INVALID_ARGUMENT);
+  lplb_minmax_workspace_destroy(workspace);
+}
+
+TEST(random_groups_against_the_general_solver) {
+  const uint64_t seeds[2] = {20261128, fresh_seed()};
+  const int shapes[][2] = {{2, 1}, {4, 1}, {8, 2}, {16, 2}, {32, 2}, {12, 3}, {64, 4}};
+  for (uint64_t seed : seeds) {
+    for (const auto& shape : shapes) {
+      const int cases = shape[0] >= 32 ? 24 : 120;
+      run_seed(seed + shape[0] * 31 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT64, 1e-9);
+      run_seed(seed + shape[0] * 37 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT32, 1e-6);
+    }
+  }
+}
+
+LPLB_TEST_MAIN
