@@ -6,9 +6,11 @@
 //                      cudaDeviceCount, cudaReason }
 //   Workspace        see workspace.h
 //   solveBatchAsync  see solve_async.h
+//   MinMaxWorkspace  see minmax_workspace.h
 #include <napi.h>
 
 #include "lplb/ipm.h"
+#include "minmax_workspace.h"
 #include "solve_async.h"
 #include "workspace.h"
 
@@ -16,7 +18,7 @@ namespace lplb_addon {
 namespace {
 
 // Bump when the argument layout of any export changes.
-constexpr int kBindingVersion = 1;
+constexpr int kBindingVersion = 2;
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -40,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("solveBatchAsync", Napi::Function::New<SolveBatchAsync>(env, "solveBatchAsync"));
   exports.Set("Workspace", Workspace::Define(env));
+  exports.Set("MinMaxWorkspace", MinMaxWorkspace::Define(env));
   return exports;
 }
 

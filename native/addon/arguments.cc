@@ -82,7 +82,86 @@ bool Overlaps(const ArraySpan& a, const ArraySpan& b) {
   return a_begin < b_begin + b.bytes && b_begin < a_begin + a.bytes;
 }
 
+// Reads precision, tolerance and maxIterations (and backend when `with_backend`) of a
+// configuration object; omitted settings take the C API defaults.
+lplb_ipm_settings ReadSettings(const Napi::Object& object, const char* name, bool with_backend) {
+  const Napi::Env env = object.Env();
+  lplb_ipm_settings settings{};
+  const int precision = ReadChoice(object, "precision", name, "float64", "float32", 0);
+  lplb_ipm_default_settings(precision == 0 ? LPLB_PRECISION_FLOAT64 : LPLB_PRECISION_FLOAT32, &settings);
+  if (with_backend) {
+    settings.backend = ReadChoice(object, "backend", name, "cpu", "cuda", 0) == 0 ? LPLB_BACKEND_CPU : LPLB_BACKEND_CUDA;
+  }
+  if (!object.Get("maxIterations").IsUndefined()) {
+    settings.max_iterations = ReadInteger(object, "maxIterations", name, 1, kMaxIterations);
+  }
+  const Napi::Value tolerance = object.Get("tolerance");
+  if (!tolerance.IsUndefined()) {
+    const double number = tolerance.IsNumber() ? tolerance.As<Napi::Number>().DoubleValue() : std::nan("");
+    if (!(number > 0 && number < 1)) {
+      ThrowInvalidArgument(env, std::string(name) + ".tolerance", "a finite number in (0, 1)", tolerance);
+    }
+    settings.tolerance = number;
+  }
+  return settings;
+}
+
+[[noreturn]] void ThrowSharedMemory(Napi::Env env, const ArraySpan& later, const ArraySpan& earlier, const char* kind) {
+  ThrowInvalidArgumentText(env, later.name,
+                           std::string("expected ") + later.name + " not to share memory with " + kind + " " + earlier.name);
+}
+
 }  // namespace
+
+MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name) {
+  const Napi::Env env = value.Env();
+  if (!value.IsObject() || value.IsArray() || value.IsTypedArray() || value.IsFunction()) {
+    ThrowInvalidArgument(env, name, "a min-max workspace configuration object", value);
+  }
+  const Napi::Object object = value.As<Napi::Object>();
+  MinMaxConfig config{};
+  config.shape.n_ranks = ReadInteger(object, "nRanks", name, 1, LPLB_MINMAX_MAX_RANKS);
+  config.shape.n_slots = ReadInteger(object, "nSlots", name, 1, LPLB_MINMAX_MAX_EDGES);
+  const uint64_t edges = static_cast<uint64_t>(config.shape.n_ranks) * static_cast<uint64_t>(config.shape.n_slots);
+  const std::string replica_name = std::string(name) + ".replicaRank";
+  const ArraySpan replica = ReadInt32(object.Get("replicaRank"), replica_name.c_str(), edges, true);
+  config.shape.replica_rank = static_cast<const int32_t*>(replica.data);
+  config.settings = ReadSettings(object, name, false);
+  return config;
+}
+
+MinMaxArguments ParseMinMaxArguments(const Napi::CallbackInfo& info, const lplb_minmax_shape& shape) {
+  const Napi::Env env = info.Env();
+  constexpr size_t kArguments = 9;
+  if (info.Length() < kArguments) {
+    ThrowInvalidArgumentText(env, "arguments",
+                             "expected " + std::to_string(kArguments) + " arguments, got " + std::to_string(info.Length()));
+  }
+  const Napi::Value count_value = info[0];
+  const double count_number = count_value.IsNumber() ? count_value.As<Napi::Number>().DoubleValue() : std::nan("");
+  if (!(count_number >= 1 && count_number <= INT32_MAX) || std::floor(count_number) != count_number) {
+    ThrowInvalidArgument(env, "count", "an integer in [1, 2147483647]", count_value);
+  }
+  const uint64_t count = static_cast<uint64_t>(count_number);
+  const uint64_t ranks = static_cast<uint64_t>(shape.n_ranks);
+  const uint64_t edges = ranks * static_cast<uint64_t>(shape.n_slots);
+  const ArraySpan in[2] = {ReadFloat64(info[1], "fixedLoad", count * ranks, true),
+                           ReadFloat64(info[2], "slotLoad", count * edges, true)};
+  const ArraySpan out[6] = {ReadInt32(info[3], "status", count, true),       ReadFloat64(info[4], "keep", count * edges, true),
+                            ReadFloat64(info[5], "maxLoad", count, false),   ReadFloat64(info[6], "lowerBound", count, false),
+                            ReadFloat64(info[7], "gap", count, false),       ReadInt32(info[8], "iterations", count, false)};
+  for (size_t o = 0; o < 6; o++) {
+    for (const ArraySpan& input : in)
+      if (Overlaps(out[o], input)) ThrowSharedMemory(env, out[o], input, "input");
+    for (size_t k = o + 1; k < 6; k++)
+      if (Overlaps(out[o], out[k])) ThrowSharedMemory(env, out[k], out[o], "output");
+  }
+  MinMaxArguments args{};
+  args.groups = {static_cast<int32_t>(count), static_cast<const double*>(in[0].data), static_cast<const double*>(in[1].data)};
+  args.out = {static_cast<int32_t*>(out[0].data), static_cast<double*>(out[1].data), static_cast<double*>(out[2].data),
+              static_cast<double*>(out[3].data),  static_cast<double*>(out[4].data), static_cast<int32_t*>(out[5].data)};
+  return args;
+}
 
 WorkspaceConfig ParseWorkspaceConfig(const Napi::Value& value, const char* name) {
   const Napi::Env env = value.Env();
@@ -94,23 +173,7 @@ WorkspaceConfig ParseWorkspaceConfig(const Napi::Value& value, const char* name)
   config.shape.n_vars = ReadInteger(object, "nVars", name, 1, kMaxDimension);
   config.shape.m_eq = ReadInteger(object, "mEq", name, 0, kMaxDimension);
   config.shape.m_ub = ReadInteger(object, "mUb", name, 0, kMaxDimension);
-
-  const int precision = ReadChoice(object, "precision", name, "float64", "float32", 0);
-  lplb_ipm_default_settings(precision == 0 ? LPLB_PRECISION_FLOAT64 : LPLB_PRECISION_FLOAT32, &config.settings);
-  config.settings.backend =
-      ReadChoice(object, "backend", name, "cpu", "cuda", 0) == 0 ? LPLB_BACKEND_CPU : LPLB_BACKEND_CUDA;
-
-  if (!object.Get("maxIterations").IsUndefined()) {
-    config.settings.max_iterations = ReadInteger(object, "maxIterations", name, 1, kMaxIterations);
-  }
-  const Napi::Value tolerance = object.Get("tolerance");
-  if (!tolerance.IsUndefined()) {
-    const double number = tolerance.IsNumber() ? tolerance.As<Napi::Number>().DoubleValue() : std::nan("");
-    if (!(number > 0 && number < 1)) {
-      ThrowInvalidArgument(env, std::string(name) + ".tolerance", "a finite number in (0, 1)", tolerance);
-    }
-    config.settings.tolerance = number;
-  }
+  config.settings = ReadSettings(object, name, true);
   return config;
 }
 

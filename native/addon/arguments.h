@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "lplb/ipm.h"
+#include "lplb/minmax.h"
 
 namespace lplb_addon {
 
@@ -29,6 +30,27 @@ struct WorkspaceConfig {
 // Reads `{ nVars, mEq, mUb, precision?, tolerance?, maxIterations?, backend? }` where precision
 // is "float64" | "float32" and backend "cpu" | "cuda"; omitted settings take the C API defaults.
 WorkspaceConfig ParseWorkspaceConfig(const Napi::Value& value, const char* name);
+
+// A min-max workspace configuration: sizes, the replica ranks (borrowed from the caller's
+// Int32Array until the workspace is created) and the solver settings.
+struct MinMaxConfig {
+  lplb_minmax_shape shape;
+  lplb_ipm_settings settings;
+};
+
+// Reads `{ nRanks, nSlots, replicaRank: Int32Array(nRanks * nSlots), precision?, tolerance?,
+// maxIterations? }`.
+MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name);
+
+// The checked arguments of one min-max batch call, borrowing the caller's typed arrays.
+struct MinMaxArguments {
+  lplb_minmax_batch groups;
+  lplb_minmax_solution out;
+};
+
+// Reads info[0 .. 9) as (count, fixedLoad, slotLoad, status, keep, maxLoad, lowerBound, gap,
+// iterations); the last four outputs may be null or undefined.
+MinMaxArguments ParseMinMaxArguments(const Napi::CallbackInfo& info, const lplb_minmax_shape& shape);
 
 // A memory range of one argument, for the overlap check and for copying.
 struct ArraySpan {

@@ -23,8 +23,11 @@ namespace {
 
 // Fraction of the way to the boundary taken by a step.
 constexpr double kStepFactor = 0.995;
-// Both steps shorter than this, kStallSteps times in a row, end the run as stalled.
+// Both steps shorter than this, or the total complementarity not below kProgress times its
+// smallest value so far, kStallSteps times in a row, end the run as stalled (in float32 the
+// iterations can circle at the limit of the arithmetic).
 constexpr double kTinyStep = 1e-8;
+constexpr double kProgress = 0.9;
 constexpr int kStallSteps = 5;
 // The certificate is evaluated once the total complementarity is below this multiple of the
 // tolerance times z.
@@ -527,7 +530,8 @@ RunStatus MinMaxIpm<T>::solve(const ScaledProblem& problem) {
   for (int r = 0; r < G; ++r) best_y_[r] = 0;
   start(problem);
   const T pairs = static_cast<T>(2 * E + 1 + G);
-  int tiny_steps = 0, polishes = 0;
+  int tiny_steps = 0, polishes = 0, idle_steps = 0;
+  T smallest_total = std::numeric_limits<T>::infinity();
   for (iterations_ = 0;; ++iterations_) {
     compute_residuals(problem);
     T total = zeta_ * zz_;
@@ -545,6 +549,9 @@ RunStatus MinMaxIpm<T>::solve(const ScaledProblem& problem) {
       ++polishes;
       if (polish(problem)) return RunStatus::kConverged;
     }
+    idle_steps = total < static_cast<T>(kProgress) * smallest_total ? 0 : idle_steps + 1;
+    smallest_total = cpu::min_of(smallest_total, total);
+    if (idle_steps >= kStallSteps) return stalled(problem);
     const T mu = total / pairs;
     if (!factor(problem)) return stalled(problem);
 

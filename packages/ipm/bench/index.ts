@@ -1,6 +1,7 @@
 /**
- * Per-LP latency of LPLB group LPs: @lplb/ipm (single LPs and batches of 32 groups per call,
- * float64 and float32) against HiGHS (WebAssembly) on the same problems in the same run.
+ * Per-LP latency of LPLB group LPs: @lplb/ipm's general solver and its min-max solver (single
+ * LPs and batches of 32 groups per call, float64 and float32) against HiGHS (WebAssembly) on the
+ * same problems in the same run.
  *
  *   pnpm --filter @lplb/ipm bench
  *
@@ -11,9 +12,19 @@
 import { toCplexLp } from "@lplb/highs-oracle";
 import type { LinearProgram, LpBatch } from "@lplb/lp";
 import loadHighs from "highs";
-import { capabilities, createSolver, type IpmPrecision, solveBatch } from "../src/index.js";
-import { packLplb, randomLplbPrograms } from "../test/support/batch.js";
-import { CUBE, HYPERCUBE, SHIFT_64X4, TORUS_8X4, type Topology } from "../test/support/lplb.js";
+import { capabilities, createMinMaxSolver, createSolver, type IpmPrecision, solveBatch } from "../src/index.js";
+import { packLplb } from "../test/support/batch.js";
+import {
+  CUBE,
+  type GroupLoads,
+  HYPERCUBE,
+  LOAD_KINDS,
+  lplbProgram,
+  randomLoads,
+  SHIFT_64X4,
+  TORUS_8X4,
+  type Topology,
+} from "../test/support/lplb.js";
 import { Rng } from "../test/support/random.js";
 
 const BATCH = 32;
@@ -42,6 +53,60 @@ function single(lp: LinearProgram): LpBatch {
   return packLplb([lp]);
 }
 
+/** replicaRank[source][d] = the rank i with r2o[i][d] = source. */
+function replicaRanks(topology: Topology): Int32Array {
+  const slots = topology.columns.length;
+  const replica = new Int32Array(topology.groupSize * slots);
+  topology.columns.forEach((column, d) => {
+    column.forEach((source, i) => {
+      replica[source * slots + d] = i;
+    });
+  });
+  return replica;
+}
+
+interface MinMaxRow {
+  topology: string;
+  precision: IpmPrecision;
+  single: number;
+  batched: number;
+  highs: number;
+  maxObjectiveError: number;
+  meanIterations: number;
+}
+
+/** The min-max solver on the same groups: one group per call and all of them in one call. */
+function measureMinMax(topology: Topology, loads: GroupLoads[], precision: IpmPrecision, highsObjectives: number[]) {
+  const g = topology.groupSize;
+  const slots = topology.columns.length;
+  const solver = createMinMaxSolver({ nRanks: g, nSlots: slots, replicaRank: replicaRanks(topology) }, { precision });
+  const fixed = new Float64Array(loads.length * g);
+  const slot = new Float64Array(loads.length * g * slots);
+  loads.forEach((l, k) => {
+    fixed.set(l.f, k * g);
+    slot.set(l.w, k * g * slots);
+  });
+  const result = solver.solve(fixed, slot);
+  let maxObjectiveError = 0;
+  let iterations = 0;
+  for (let b = 0; b < loads.length; b++) {
+    const error =
+      result.status[b] === "optimal" ? Math.abs(result.maxLoad[b] - highsObjectives[b]) : Number.POSITIVE_INFINITY;
+    maxObjectiveError = Math.max(maxObjectiveError, error / Math.max(1, Math.abs(highsObjectives[b])));
+    iterations += result.iterations[b];
+  }
+  const batched = measure(() => solver.solve(fixed, slot), loads.length);
+  const singleFixed = loads.map((_, k) => fixed.subarray(k * g, (k + 1) * g));
+  const singleSlot = loads.map((_, k) => slot.subarray(k * g * slots, (k + 1) * g * slots));
+  let k = 0;
+  const single = measure(() => {
+    solver.solve(singleFixed[k], singleSlot[k]);
+    k = (k + 1) % loads.length;
+  }, 1);
+  solver.dispose();
+  return { single, batched, maxObjectiveError, meanIterations: iterations / loads.length };
+}
+
 interface Row {
   topology: string;
   precision: IpmPrecision;
@@ -54,11 +119,13 @@ interface Row {
 
 const highs = await loadHighs();
 const rows: Row[] = [];
+const minMaxRows: MinMaxRow[] = [];
 const rng = new Rng(20240611);
 const topologies: Topology[] = [CUBE, HYPERCUBE, TORUS_8X4, SHIFT_64X4];
 
 for (const topology of topologies) {
-  const lps = randomLplbPrograms(rng, topology, BATCH);
+  const loads = Array.from({ length: BATCH }, (_, k) => randomLoads(rng, topology, LOAD_KINDS[k % LOAD_KINDS.length]));
+  const lps = loads.map((l) => lplbProgram(topology, l));
   const batch = packLplb(lps);
   const singles = lps.map(single);
   const texts = lps.map((lp) => toCplexLp(lp));
@@ -86,6 +153,13 @@ for (const topology of topologies) {
     }, 1);
     const oneShot = measure(() => solveBatch(batch, { precision }), BATCH);
     solver.dispose();
+    const name = `${topology.name} (${topology.groupSize} ranks, D=${topology.columns.length})`;
+    minMaxRows.push({
+      topology: name,
+      precision,
+      highs: highsTime,
+      ...measureMinMax(topology, loads, precision, highsObjectives),
+    });
     rows.push({
       topology: `${topology.name} (${topology.groupSize} ranks, D=${topology.columns.length})`,
       precision,
@@ -127,6 +201,36 @@ for (const r of rows) {
       `${(r.highs / r.single).toFixed(0)}x`.padStart(13),
       `${(r.highs / r.batched).toFixed(0)}x`.padStart(14),
       r.maxObjectiveError.toExponential(1).padStart(16),
+    ].join("  "),
+  );
+}
+
+console.log(`\nmin-max solver (createMinMaxSolver), same groups; batched = ${BATCH} groups per call\n`);
+console.log(
+  [
+    "topology".padEnd(34),
+    "precision",
+    "single".padStart(9),
+    "batched".padStart(9),
+    "HiGHS".padStart(9),
+    "HiGHS/single".padStart(13),
+    "HiGHS/batched".padStart(14),
+    "max rel obj err".padStart(16),
+    "iterations".padStart(11),
+  ].join("  "),
+);
+for (const r of minMaxRows) {
+  console.log(
+    [
+      r.topology.padEnd(34),
+      r.precision.padEnd(9),
+      r.single.toFixed(2).padStart(9),
+      r.batched.toFixed(2).padStart(9),
+      r.highs.toFixed(1).padStart(9),
+      `${(r.highs / r.single).toFixed(0)}x`.padStart(13),
+      `${(r.highs / r.batched).toFixed(0)}x`.padStart(14),
+      r.maxObjectiveError.toExponential(1).padStart(16),
+      r.meanIterations.toFixed(2).padStart(11),
     ].join("  "),
   );
 }

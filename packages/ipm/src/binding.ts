@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 1;
+export const BINDING_VERSION = 2;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -63,6 +63,33 @@ export interface NativeWorkspace {
   readonly disposed: boolean;
 }
 
+/** Configuration of a native min-max workspace. */
+export interface NativeMinMaxConfig {
+  readonly nRanks: number;
+  readonly nSlots: number;
+  readonly replicaRank: Int32Array;
+  readonly precision: "float64" | "float32";
+  readonly tolerance: number;
+  readonly maxIterations: number;
+}
+
+/** A native `lplb_minmax_workspace`; solveBatch borrows every array for the duration of the call. */
+export interface NativeMinMaxWorkspace {
+  solveBatch(
+    count: number,
+    fixedLoad: Float64Array,
+    slotLoad: Float64Array,
+    status: Int32Array,
+    keep: Float64Array,
+    maxLoad: Float64Array | null,
+    lowerBound: Float64Array | null,
+    gap: Float64Array | null,
+    iterations: Int32Array | null,
+  ): void;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
 /** What `lplb_get_capabilities` reports. */
 export interface NativeCapabilities {
   readonly versionMajor: number;
@@ -81,6 +108,7 @@ export interface NativeBinding {
   capabilities(): NativeCapabilities;
   solveBatchAsync(config: NativeWorkspaceConfig, count: number, ...args: NativeBatchArguments): Promise<void>;
   readonly Workspace: new (config: NativeWorkspaceConfig) => NativeWorkspace;
+  readonly MinMaxWorkspace: new (config: NativeMinMaxConfig) => NativeMinMaxWorkspace;
 }
 
 /** A loaded addon and where it came from. */
@@ -116,7 +144,8 @@ function isBinding(value: unknown): value is NativeBinding {
   return (
     typeof candidate.capabilities === "function" &&
     typeof candidate.solveBatchAsync === "function" &&
-    typeof candidate.Workspace === "function"
+    typeof candidate.Workspace === "function" &&
+    typeof candidate.MinMaxWorkspace === "function"
   );
 }
 

@@ -5,6 +5,8 @@
  * - {@link solveBatch}: many LPs of one shape, synchronously (the hot path).
  * - {@link solveBatchAsync}: a batch on a worker thread, without blocking the event loop.
  * - {@link createSolver}: a reusable solver with preallocated buffers for one shape.
+ * - {@link createMinMaxSolver}: the LPLB min-max LP of a redundancy group, by a solver
+ *   specialised to its structure, with a certified answer.
  * - {@link capabilities}: version and backends of the loaded addon.
  *
  * Problems and solutions use the types of `@lplb/lp`. Infeasible, unbounded and unconverged
@@ -22,6 +24,15 @@ export type {
   LpStatus,
 } from "@lplb/lp";
 export { capabilities, type IpmCapabilities, type IpmCudaCapabilities } from "./capabilities.js";
+export {
+  createMinMaxSolver,
+  MINMAX_MAX_EDGES,
+  MINMAX_MAX_RANKS,
+  type MinMaxGroup,
+  type MinMaxOptions,
+  type MinMaxSolution,
+  type MinMaxSolver,
+} from "./minmax.js";
 export {
   DEFAULT_MAX_ITERATIONS,
   DEFAULT_TOLERANCE,

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NativeBindingError } from "@lplb/errors";
 import { describe, expect, it } from "vitest";
-import { BINDING_ENV_VARIABLE, bindingCandidates, loadBinding, nativeBinding } from "../src/binding.js";
+import {
+  BINDING_ENV_VARIABLE,
+  BINDING_VERSION,
+  bindingCandidates,
+  loadBinding,
+  nativeBinding,
+} from "../src/binding.js";
 
 function loadError(candidates: string[]): NativeBindingError {
   try {
@@ -37,7 +43,7 @@ describe("loadBinding", () => {
     const stale = join(dir, "stale.cjs");
     writeFileSync(
       stale,
-      "module.exports = { bindingVersion: 0, capabilities() {}, solveBatchAsync() {}, Workspace: class {} };",
+      "module.exports = { bindingVersion: 0, capabilities() {}, solveBatchAsync() {}, Workspace: class {}, MinMaxWorkspace: class {} };",
     );
     const missing = join(dir, "missing.node");
 
@@ -49,7 +55,7 @@ describe("loadBinding", () => {
     expect(message).toContain(`${missing}: not found`);
     expect(message).toMatch(new RegExp(`${corrupt.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: failed to load: .+`));
     expect(message).toContain(`${impostor}: loaded, but it is not the lplb_ipm addon`);
-    expect(message).toContain(`${stale}: binding version 0, expected 1 (a stale build)`);
+    expect(message).toContain(`${stale}: binding version 0, expected ${BINDING_VERSION} (a stale build)`);
     expect(message).toContain("pnpm --filter @lplb/ipm build:native");
     expect(message).toContain(BINDING_ENV_VARIABLE);
     expect(message).not.toMatch(/MODULE_NOT_FOUND|Require stack/);
@@ -58,7 +64,7 @@ describe("loadBinding", () => {
   it("loads the built addon", () => {
     const { binding, path } = nativeBinding();
     expect(path).toMatch(/lplb_ipm\.node$/);
-    expect(binding.bindingVersion).toBe(1);
+    expect(binding.bindingVersion).toBe(BINDING_VERSION);
     expect(loadBinding([join(tmpdir(), "does-not-exist.node"), path]).path).toBe(path);
   });
 });

@@ -7,7 +7,7 @@ import { LplbError } from "@lplb/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nativeBinding } from "../src/binding.js";
-import { capabilities, createSolver, solve, solveBatch, solveBatchAsync } from "../src/index.js";
+import { capabilities, createMinMaxSolver, createSolver, solve, solveBatch, solveBatchAsync } from "../src/index.js";
 
 const RUNS = 300;
 
@@ -125,6 +125,30 @@ describe("junk into the public API", () => {
     );
   });
 
+  it("createMinMaxSolver and its solve throw only LplbErrors", () => {
+    const groupLike = fc.oneof(
+      junk,
+      fc.record(
+        {
+          nRanks: fc.oneof(smallInt, junk),
+          nSlots: fc.oneof(smallInt, junk),
+          replicaRank: fc.oneof(typedArray, fc.array(smallInt, { maxLength: 8 }), junk),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const valid = createMinMaxSolver({ nRanks: 2, nSlots: 1, replicaRank: [1, 0] });
+    fc.assert(
+      fc.property(groupLike, optionsLike, junk, junk, (group, options, fixed, slot) => {
+        expectOnlyLplbErrors(() => createMinMaxSolver(group as never, options as never).dispose());
+        expectOnlyLplbErrors(() => valid.solve(fixed as never, slot as never));
+      }),
+      { numRuns: RUNS },
+    );
+    expect(valid.solve(Float64Array.of(10, 0), Float64Array.of(6, 0)).maxLoad[0]).toBeCloseTo(10, 9);
+    valid.dispose();
+  });
+
   it("a valid solver survives junk batches and still solves afterwards", () => {
     const solver = createSolver({ nVars: 2, mEq: 0, mUb: 1 });
     fc.assert(
@@ -194,6 +218,43 @@ describe("junk into the raw addon", () => {
     );
     valid.dispose();
     survive(() => valid.solveBatch(1, ...([] as never[])));
+  });
+
+  it("MinMaxWorkspace survives junk configurations, arguments and receivers", () => {
+    const minMaxConfig = fc.oneof(
+      junk,
+      fc.record(
+        {
+          nRanks: fc.oneof(smallInt, junk),
+          nSlots: fc.oneof(smallInt, junk),
+          replicaRank: fc.oneof(typedArray, junk),
+          precision: fc.oneof(fc.constantFrom("float64", "float32"), junk),
+          tolerance: fc.oneof(fc.double(), junk),
+          maxIterations: fc.oneof(smallInt, junk),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const valid = new binding.MinMaxWorkspace({
+      nRanks: 2,
+      nSlots: 1,
+      replicaRank: Int32Array.of(1, 0),
+      precision: "float64",
+      tolerance: 1e-9,
+      maxIterations: 100,
+    });
+    const prototype = binding.MinMaxWorkspace.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+    fc.assert(
+      fc.property(minMaxConfig, argumentList, junk, (config, args, receiver) => {
+        survive(() => new binding.MinMaxWorkspace(config as never).dispose());
+        survive(() => (valid.solveBatch as (...a: unknown[]) => unknown)(...args));
+        survive(() => prototype.solveBatch.call(receiver, ...args));
+        survive(() => prototype.dispose.call(receiver));
+      }),
+      { numRuns: RUNS },
+    );
+    valid.dispose();
+    survive(() => (valid.solveBatch as (...a: unknown[]) => unknown)(1));
   });
 
   it("solveBatchAsync survives junk: it throws or returns a promise", async () => {

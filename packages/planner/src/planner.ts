@@ -11,8 +11,8 @@ import {
   expectOptions,
   InvalidArgumentError,
 } from "@lplb/errors";
-import { capabilities, createSolver, type IpmSolver } from "@lplb/ipm";
-import { balanceOf, createLplbLayout, LP_STATUSES, type LplbBatch, type LplbLayout, type LpStatus } from "@lplb/lp";
+import { capabilities, createMinMaxSolver, type MinMaxSolver } from "@lplb/ipm";
+import { balanceOf, createLplbLayout, type LplbLayout, type LpStatus } from "@lplb/lp";
 import { type Topology, toTopology } from "@lplb/topology";
 import { type Group, LocalGroup } from "./group.js";
 import { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
@@ -110,10 +110,8 @@ export class Planner {
 
   private mapping!: RedundancyMapping;
   private layout!: LplbLayout;
-  /** LP coefficients of the current placement, refilled in place for every batch. */
-  private batch: LplbBatch | undefined;
   private table!: RoutingTable;
-  private readonly solver: IpmSolver;
+  private readonly solver: MinMaxSolver;
 
   constructor(options: PlannerOptions) {
     const o = expectOptions("options", options);
@@ -199,8 +197,10 @@ export class Planner {
     this.epSize = epSize;
     this.redundantPerRank = R;
     this.nGroups = epSize / G;
-    this.solver = createSolver(
-      { nVars: G * D + 1, mEq: 0, mUb: G },
+    // The group LP of every redundancy group has the same structure (the topology): one
+    // min-max solver serves them all, a batch of nGroups LPs per step.
+    this.solver = createMinMaxSolver(
+      { nRanks: G, nSlots: D, replicaRank: this.topology.toInt32Array("o2r") },
       {
         precision,
         ...(tolerance === undefined ? {} : { tolerance }),
@@ -249,7 +249,6 @@ export class Planner {
       }
     }
     this.mapping = mapping;
-    this.batch = undefined;
     this.table = { originalOf, copyOf, probIndexOf };
   }
 
@@ -293,20 +292,19 @@ export class Planner {
   solveProbs(workload: ArrayLike<number>): ProbsResult {
     expectFiniteArray("workload", workload, { min: 0, length: this.nLogicalExperts });
     const global = Float64Array.from(workload);
-    const batch = this.layout.fill(global, this.batch);
-    this.batch = batch;
-    const solution = this.solver.solve(batch);
-    const probs = this.layout.probsFromSolution(solution);
+    const { w, f } = this.layout.weights(global);
+    const solution = this.solver.solve(f, w);
+    const probs = Float64Array.from(solution.keep);
     const G = this.topology.groupSize;
     const D = this.topology.slots;
     const status: LpStatus[] = [];
     const objective = new Float64Array(this.nGroups);
     const fallbackGroups: number[] = [];
     for (let g = 0; g < this.nGroups; g++) {
-      const s = LP_STATUSES[solution.statusCodes[g]] ?? "numerical_error";
+      const s = solution.status[g];
       status.push(s);
       if (s === "optimal") {
-        objective[g] = solution.objective[g];
+        objective[g] = solution.maxLoad[g];
       } else {
         objective[g] = Number.NaN;
         fallbackGroups.push(g);
