@@ -7,10 +7,12 @@
 //   Workspace        see workspace.h
 //   solveBatchAsync  see solve_async.h
 //   MinMaxWorkspace  see minmax_workspace.h
+//   countExperts, mapExperts  see routing.h
 #include <napi.h>
 
 #include "lplb/ipm.h"
 #include "minmax_workspace.h"
+#include "routing.h"
 #include "solve_async.h"
 #include "workspace.h"
 
@@ -18,7 +20,7 @@ namespace lplb_addon {
 namespace {
 
 // Bump when the argument layout of any export changes.
-constexpr int kBindingVersion = 2;
+constexpr int kBindingVersion = 3;
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -43,6 +45,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("solveBatchAsync", Napi::Function::New<SolveBatchAsync>(env, "solveBatchAsync"));
   exports.Set("Workspace", Workspace::Define(env));
   exports.Set("MinMaxWorkspace", MinMaxWorkspace::Define(env));
+  exports.Set("countExperts", Napi::Function::New<CountExperts>(env, "countExperts"));
+  exports.Set("mapExperts", Napi::Function::New<MapExperts>(env, "mapExperts"));
   return exports;
 }
 

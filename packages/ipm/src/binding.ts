@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 2;
+export const BINDING_VERSION = 3;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -109,6 +109,15 @@ export interface NativeBinding {
   solveBatchAsync(config: NativeWorkspaceConfig, count: number, ...args: NativeBatchArguments): Promise<void>;
   readonly Workspace: new (config: NativeWorkspaceConfig) => NativeWorkspace;
   readonly MinMaxWorkspace: new (config: NativeMinMaxConfig) => NativeMinMaxWorkspace;
+  countExperts(
+    ids: Int32Array | BigInt64Array,
+    nExperts: number,
+    chunkSize: number,
+    nChunks: number,
+    counts: Int32Array,
+    chunkOffsets: Int32Array | null,
+  ): number;
+  mapExperts(ids: Int32Array | BigInt64Array, nExperts: number, routes: Int32Array, out: Int32Array): number;
 }
 
 /** A loaded addon and where it came from. */
@@ -145,7 +154,9 @@ function isBinding(value: unknown): value is NativeBinding {
     typeof candidate.capabilities === "function" &&
     typeof candidate.solveBatchAsync === "function" &&
     typeof candidate.Workspace === "function" &&
-    typeof candidate.MinMaxWorkspace === "function"
+    typeof candidate.MinMaxWorkspace === "function" &&
+    typeof candidate.countExperts === "function" &&
+    typeof candidate.mapExperts === "function"
   );
 }
 

@@ -7,6 +7,7 @@
  * - {@link createSolver}: a reusable solver with preallocated buffers for one shape.
  * - {@link createMinMaxSolver}: the LPLB min-max LP of a redundancy group, by a solver
  *   specialised to its structure, with a certified answer.
+ * - {@link countExperts}, {@link mapExperts}: the native token routing kernels.
  * - {@link capabilities}: version and backends of the loaded addon.
  *
  * Problems and solutions use the types of `@lplb/lp`. Infeasible, unbounded and unconverged
@@ -43,6 +44,7 @@ export {
   MAX_ITERATIONS_LIMIT,
   type ResolvedIpmOptions,
 } from "./options.js";
+export { countExperts, type ExpertIdArray, mapExperts } from "./routing.js";
 export {
   createSolver,
   type IpmSolver,

@@ -50,9 +50,11 @@ const counts = planner.countWorkload(ids);
 const global = counts.counts.map((c) => c * epSize);
 const solved = planner.solveProbs(global);
 
+const physical = new Int32Array(ids.length);
 for (let warm = 0; warm < 300; warm++) planner.run(ids);
 const rows = [
   ["run (count + solve + map)", median(time(() => planner.run(ids), 101, 10))],
+  ["run with a reused output", median(time(() => planner.run(ids, physical), 101, 10))],
   ["countWorkload", median(time(() => planner.countWorkload(ids), 101, 10))],
   ["solveProbs (4 groups)", median(time(() => planner.solveProbs(global), 101, 10))],
   ["weightedSelectTarget", median(time(() => planner.weightedSelectTarget(ids, solved.probs, counts), 101, 10))],

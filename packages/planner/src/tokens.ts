@@ -1,7 +1,10 @@
 /**
  * Counting tokens per logical expert and redirecting them to physical copies (reference 3.5).
+ * The per-token loops run in the native core (`countExperts`, `mapExperts` of @lplb/ipm); the
+ * per-expert decisions (how many tokens stay, the permutation's stride) are made here.
  */
 import { describe, InvalidArgumentError } from "@lplb/errors";
+import { countExperts, mapExperts } from "@lplb/ipm";
 
 /** Router output: logical expert ids per (token, k), -1 meaning "no expert". */
 export type ExpertIds = Int32Array | BigInt64Array;
@@ -47,24 +50,8 @@ export function countTokens(idx: ExpertIds, nExperts: number, nChunks: number): 
   const chunkSize = Math.max(CHUNK_ALIGN, Math.ceil(Math.ceil(n / nChunks) / CHUNK_ALIGN) * CHUNK_ALIGN);
   const chunkOffsets = new Int32Array(nChunks * nExperts);
   const running = new Int32Array(nExperts);
-  const bigMax = BigInt(nExperts);
-  for (let c = 0; c < nChunks; c++) {
-    chunkOffsets.set(running, c * nExperts);
-    const end = Math.min(n, (c + 1) * chunkSize);
-    if (idx instanceof Int32Array) {
-      for (let i = c * chunkSize; i < end; i++) {
-        const e = idx[i];
-        if (e >= 0 && e < nExperts) running[e]++;
-        else if (e !== -1) badId("idx", i, e, nExperts);
-      }
-    } else {
-      for (let i = c * chunkSize; i < end; i++) {
-        const raw = idx[i];
-        if (raw >= 0n && raw < bigMax) running[Number(raw)]++;
-        else if (raw !== -1n) badId("idx", i, raw, nExperts);
-      }
-    }
-  }
+  const bad = countExperts(idx, nExperts, chunkSize, nChunks, running, chunkOffsets);
+  if (bad >= 0) badId("idx", bad, idx[bad], nExperts);
   return { counts: Float64Array.from(running), nChunks, chunkSize, chunkOffsets };
 }
 
@@ -84,10 +71,20 @@ function gcd(a: number, b: number): number {
  */
 export function spreadStride(total: number): number {
   if (total <= 2) return 1;
+  const cached = total < STRIDE_CACHE_SIZE ? strideCache[total] : 0;
+  if (cached !== 0) return cached;
   let stride = Math.round(total * 0.6180339887498949);
   while (gcd(stride, total) !== 1) stride++;
+  if (total < STRIDE_CACHE_SIZE) strideCache[total] = stride;
   return stride;
 }
+
+/**
+ * Strides of the token counts seen so far (0: not computed yet). The same counts recur from
+ * batch to batch, and the gcd search costs more than the rest of the per-expert work.
+ */
+const STRIDE_CACHE_SIZE = 1 << 16;
+const strideCache = new Int32Array(STRIDE_CACHE_SIZE);
 
 /**
  * How many of `total` tokens stay on the original for keep-probability `p`: `p * total` rounded to
@@ -123,35 +120,21 @@ export function selectTargets(
 ): Int32Array {
   const nExperts = counts.length;
   const { originalOf, copyOf, probIndexOf } = table;
-  // Per expert: h(k) = k * stride mod total, and the token goes to `first` when h(k) < keep.
-  // A non-replicated expert gets total 1, stride 0, keep 1: always its only copy.
-  const keep = new Int32Array(nExperts).fill(1);
-  const stride = new Int32Array(nExperts);
-  const total = new Int32Array(nExperts).fill(1);
-  const second = Int32Array.from(originalOf);
+  // Per expert (keep, stride, total, first, second): h(k) = k * stride mod total, and the token
+  // goes to `first` when h(k) < keep. A non-replicated expert (or one without tokens) gets
+  // keep 1, stride 0, total 1: always its only copy.
+  const routes = new Int32Array(5 * nExperts);
   for (let e = 0; e < nExperts; e++) {
     const slot = probIndexOf[e];
-    if (slot < 0 || counts[e] === 0) continue;
-    total[e] = counts[e];
-    keep[e] = keptTokens(probs[slot], counts[e]);
-    stride[e] = spreadStride(counts[e]);
-    second[e] = copyOf[e];
+    const replicated = slot >= 0 && counts[e] > 0;
+    const total = replicated ? counts[e] : 1;
+    routes[5 * e] = replicated ? keptTokens(probs[slot], total) : 1;
+    routes[5 * e + 1] = replicated ? spreadStride(total) % total : 0;
+    routes[5 * e + 2] = total;
+    routes[5 * e + 3] = originalOf[e];
+    routes[5 * e + 4] = replicated ? copyOf[e] : originalOf[e];
   }
-  const h = new Int32Array(nExperts);
-  const ids: Int32Array = idx instanceof Int32Array ? idx : Int32Array.from(idx, Number);
-  // Branch-free selection: which copy a token takes is close to a coin flip, so branches on it
-  // would mispredict half the time.
-  for (let i = 0; i < ids.length; i++) {
-    const e = ids[i];
-    if (e < 0) {
-      out[i] = -1;
-      continue;
-    }
-    const current = h[e];
-    const next = current + stride[e];
-    h[e] = next - (total[e] & ((total[e] - 1 - next) >> 31));
-    const toFirst = (current - keep[e]) >> 31;
-    out[i] = (originalOf[e] & toFirst) | (second[e] & ~toFirst);
-  }
+  const bad = mapExperts(idx, nExperts, routes, out);
+  if (bad >= 0) badId("idx", bad, idx[bad], nExperts);
   return out;
 }
