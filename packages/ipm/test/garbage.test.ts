@@ -257,6 +257,29 @@ describe("junk into the raw addon", () => {
     survive(() => (valid.solveBatch as (...a: unknown[]) => unknown)(1));
   });
 
+  it("countExperts and mapExperts survive junk", () => {
+    fc.assert(
+      fc.property(argumentList, (args) => {
+        survive(() => (binding.countExperts as (...a: unknown[]) => unknown)(...args));
+        survive(() => (binding.mapExperts as (...a: unknown[]) => unknown)(...args));
+      }),
+      { numRuns: RUNS },
+    );
+    // Right-sized arrays with junk ids: an index comes back, never a crash.
+    fc.assert(
+      fc.property(fc.int32Array({ minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 40 }), (ids, nExperts) => {
+        const counts = new Int32Array(nExperts);
+        const bad = binding.countExperts(ids, nExperts, 64, 1, counts, null);
+        const firstBad = ids.findIndex((id) => id < -1 || id >= nExperts);
+        expect(bad).toBe(firstBad);
+        const routes = new Int32Array(5 * nExperts);
+        for (let e = 0; e < nExperts; e++) routes.set([1, 0, 1, e, e], 5 * e);
+        expect(binding.mapExperts(ids, nExperts, routes, new Int32Array(ids.length))).toBe(firstBad);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("solveBatchAsync survives junk: it throws or returns a promise", async () => {
     await fc.assert(
       fc.asyncProperty(configLike, argumentList, async (config, args) => {

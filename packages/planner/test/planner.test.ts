@@ -259,6 +259,22 @@ describe("run: mapping validity and realised split", () => {
     });
   }
 
+  it("writes into a caller's array, also idx itself, with the same result", () => {
+    const random = rng(11);
+    using planner = new Planner({ r2o: cube(), nLogicalExperts: 64, nRoutedExperts: 80, epSize: 8 });
+    const ids = randomIds(random, 3000, 64, 0.1);
+    const fresh = planner.run(ids).physicalIds;
+    const out = new Int32Array(ids.length).fill(99);
+    expect(planner.run(ids, out).physicalIds).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(fresh));
+    const inPlace = Int32Array.from(ids);
+    planner.run(inPlace, inPlace);
+    expect(Array.from(inPlace)).toEqual(Array.from(fresh));
+    expect(() => planner.run(ids, new Int32Array(5))).toThrow("expected an Int32Array of length 3000");
+    expect(() => planner.run(ids, new Float64Array(3000) as never)).toThrow(InvalidArgumentError);
+    expect(() => planner.run(ids, out.subarray(1) as never)).toThrow(InvalidArgumentError);
+  });
+
   it("spreads kept tokens by a true permutation, also when T is a multiple of 499", () => {
     using planner = new Planner({ r2o: [[1], [0]], nLogicalExperts: 2, nRoutedExperts: 4, epSize: 2 });
     for (const T of [1, 2, 3, 499, 998, 1497, 4096]) {
