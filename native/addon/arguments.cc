@@ -126,7 +126,7 @@ MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name) {
   const std::string replica_name = std::string(name) + ".replicaRank";
   const ArraySpan replica = ReadInt32(object.Get("replicaRank"), replica_name.c_str(), edges, true);
   config.shape.replica_rank = static_cast<const int32_t*>(replica.data);
-  config.settings = ReadSettings(object, name, false);
+  config.settings = ReadSettings(object, name, true);
   return config;
 }
 

@@ -39,7 +39,7 @@ struct MinMaxConfig {
 };
 
 // Reads `{ nRanks, nSlots, replicaRank: Int32Array(nRanks * nSlots), precision?, tolerance?,
-// maxIterations? }`.
+// maxIterations?, backend? }`.
 MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name);
 
 // The checked arguments of one min-max batch call, borrowing the caller's typed arrays.

@@ -8,7 +8,8 @@
 
 using namespace lplb_test;
 
-TEST(capabilities_report_cpu_only) {
+// LPLB_TEST_CUDA_BUILT says how this build was configured (tests/CMakeLists.txt).
+TEST(capabilities_report_the_build_and_the_device) {
   lplb_capabilities caps;
   std::memset(&caps, 0x5a, sizeof caps);
   lplb_get_capabilities(&caps);
@@ -16,11 +17,15 @@ TEST(capabilities_report_cpu_only) {
   CHECK(caps.version_minor == LPLB_VERSION_MINOR);
   CHECK(caps.version_patch == LPLB_VERSION_PATCH);
   CHECK(caps.cpu == 1);
-  CHECK(caps.cuda_built == 0);
-  CHECK(caps.cuda_usable == 0);
-  CHECK(caps.cuda_device_count == 0);
+  CHECK(caps.cuda_built == LPLB_TEST_CUDA_BUILT);
   CHECK(std::memchr(caps.cuda_reason, '\0', sizeof caps.cuda_reason) != nullptr);
-  CHECK(std::string(caps.cuda_reason).find("CUDA") != std::string::npos);
+  if (!caps.cuda_built) {
+    CHECK(caps.cuda_usable == 0);
+    CHECK(caps.cuda_device_count == 0);
+  }
+  CHECK(caps.cuda_usable == (caps.cuda_device_count > 0 ? 1 : 0));
+  // A reason exactly when CUDA cannot be used.
+  CHECK((std::string(caps.cuda_reason).find("CUDA") != std::string::npos) == (caps.cuda_usable == 0));
   lplb_get_capabilities(nullptr);  // a no-op
 }
 

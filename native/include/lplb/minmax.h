@@ -58,13 +58,25 @@ typedef struct lplb_minmax_solution {
 
 typedef struct lplb_minmax_workspace lplb_minmax_workspace;
 
-/* Creates a workspace for groups of `shape` (settings NULL: float64 defaults; backend CPU). */
+/* Creates a workspace for groups of `shape` (settings NULL: float64 defaults; backend CPU).
+ * Backend CUDA needs a build with CUDA and a device (else LPLB_ERR_BACKEND_UNAVAILABLE) and
+ * groups of up to 32 ranks and 128 slots in all (else LPLB_ERR_INVALID_ARGUMENT). */
 lplb_error lplb_minmax_workspace_create(const lplb_minmax_shape* shape, const lplb_ipm_settings* settings,
                                         lplb_minmax_workspace** out);
 
-/* Solves every group of the batch; errors as in lplb_ipm_solve_batch. */
+/* Solves every group of the batch (host arrays); errors as in lplb_ipm_solve_batch. With backend
+ * CUDA the groups are solved on the device and any group it leaves without a certified answer
+ * is solved again on the CPU. */
 lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
                                    const lplb_minmax_solution* out);
+
+/* Backend CUDA only: solves `groups` held in device memory into `out` (device memory), enqueued
+ * on `stream` (a cudaStream_t; NULL for the default stream). Nothing is synchronised, copied or
+ * allocated, so the call can be captured in a CUDA graph; the loads are not validated (they must
+ * be finite and >= 0) and groups without a certified answer are not re-solved (their status
+ * says so). A workspace of backend CUDA takes groups of up to 32 ranks and 128 slots in all. */
+lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
+                                    const lplb_minmax_solution* out, void* stream);
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);
 

@@ -1,6 +1,6 @@
 // The C API of include/lplb/minmax.h: argument checks, scaling, the certificate on the caller's
-// data, and the fallbacks (float32 -> float64 -> the general solver). No C++ exception crosses
-// this boundary.
+// data, and the fallbacks (CUDA or float32 -> float64 -> the general solver). No C++ exception
+// crosses this boundary.
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -11,6 +11,7 @@
 #include "cpu/hsd_ipm.h"
 #include "last_error.h"
 #include "lplb/minmax.h"
+#include "minmax/minmax_device.h"
 #include "minmax/minmax_ipm.h"
 #include "validate.h"
 
@@ -44,11 +45,30 @@ class Workspace {
     active_to_.resize(n_edges_);
   }
 
-  void solve_batch(const lplb_minmax_batch& groups, const lplb_minmax_solution& out) {
+  // Attaches the CUDA solver (workspaces of backend CUDA).
+  void attach_device(std::unique_ptr<DeviceSolver> device) { device_ = std::move(device); }
+  DeviceSolver* device() const { return device_.get(); }
+
+  lplb_error solve_batch(const lplb_minmax_batch& groups, const lplb_minmax_solution& out) {
+    if (device_) {
+      // The kernel's answers are certified on the device; a group it leaves unsettled is solved
+      // again here, with every fallback of the CPU path.
+      const lplb_error error = device_->solve_host(groups, out);
+      if (error != LPLB_OK) return error;
+      for (int32_t b = 0; b < groups.batch; ++b) {
+        if (out.status[b] == LPLB_STATUS_OPTIMAL) continue;
+        const size_t group = static_cast<size_t>(b);
+        const int32_t device_iterations = out.iterations ? out.iterations[b] : 0;
+        solve_one(groups.fixed_load + group * n_ranks_, groups.slot_load + group * n_edges_, out, group);
+        if (out.iterations) out.iterations[b] += device_iterations;
+      }
+      return LPLB_OK;
+    }
     for (int32_t b = 0; b < groups.batch; ++b) {
       const size_t group = static_cast<size_t>(b);
       solve_one(groups.fixed_load + group * n_ranks_, groups.slot_load + group * n_edges_, out, group);
     }
+    return LPLB_OK;
   }
 
  private:
@@ -183,6 +203,7 @@ class Workspace {
   MinMaxIpm<double> double_ipm_;
   std::unique_ptr<MinMaxIpm<float>> float_ipm_;
   std::unique_ptr<cpu::HsdIpm<double>> general_;
+  std::unique_ptr<DeviceSolver> device_;
   std::vector<int32_t> replica_, owner_;  // [n_edges] copy's rank and original rank of edge e
   std::vector<int32_t> active_edge_, active_from_, active_to_;
   std::vector<double> scaled_weight_, scaled_base_, caller_base_, caller_y_;
@@ -260,14 +281,17 @@ lplb_error lplb_minmax_workspace_create(const lplb_minmax_shape* shape, const lp
   }
   error = lplb::validate_settings(chosen);
   if (error != LPLB_OK) return error;
-  if (chosen.backend != LPLB_BACKEND_CPU) {
-    return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE,
-                                "settings.backend: the min-max solver runs on the CPU backend only in this build");
-  }
   try {
+    std::unique_ptr<lplb::minmax::DeviceSolver> device;
+    if (chosen.backend == LPLB_BACKEND_CUDA) {
+      error = lplb::minmax::create_device_solver(*shape, chosen, &device);
+      if (error != LPLB_OK) return error;
+    }
     // The replica ranks are copied into the solver; the stored shape keeps only the sizes.
     const lplb_minmax_shape sizes{shape->n_ranks, shape->n_slots, nullptr};
-    *out = new lplb_minmax_workspace{sizes, lplb::minmax::Workspace(*shape, chosen)};
+    auto* workspace = new lplb_minmax_workspace{sizes, lplb::minmax::Workspace(*shape, chosen)};
+    workspace->solver.attach_device(std::move(device));
+    *out = workspace;
     return LPLB_OK;
   } catch (const std::bad_alloc&) {
     return lplb::set_last_error(LPLB_ERR_OUT_OF_MEMORY, "out of memory allocating the min-max workspace for %d ranks x %d slots",
@@ -299,11 +323,31 @@ lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_
   }
   if (error != LPLB_OK) return error;
   try {
-    workspace->solver.solve_batch(*groups, *out);
-    return LPLB_OK;
+    return workspace->solver.solve_batch(*groups, *out);
   } catch (const std::exception& exception) {
     return lplb::set_last_error(LPLB_ERR_INTERNAL, "internal error in the min-max solve: %s", exception.what());
   }
+}
+
+lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
+                                    const lplb_minmax_solution* out, void* stream) {
+  lplb::clear_last_error();
+  if (!workspace) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "workspace is NULL");
+  if (!groups) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "groups is NULL");
+  if (!out) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "out is NULL");
+  lplb::minmax::DeviceSolver* device = workspace->solver.device();
+  if (!device) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT,
+                                "workspace: expected a workspace created with backend CUDA for device arrays");
+  }
+  if (groups->batch < 0) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "groups.batch: expected an integer >= 0, got %d", groups->batch);
+  }
+  if (groups->batch > 0 && (!groups->fixed_load || !groups->slot_load || !out->status || !out->keep)) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT,
+                                "groups.fixed_load, groups.slot_load, out.status and out.keep must not be NULL");
+  }
+  return device->solve_device(*groups, *out, stream);
 }
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace) { delete workspace; }

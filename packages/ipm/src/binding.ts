@@ -71,6 +71,7 @@ export interface NativeMinMaxConfig {
   readonly precision: "float64" | "float32";
   readonly tolerance: number;
   readonly maxIterations: number;
+  readonly backend: "cpu" | "cuda";
 }
 
 /** A native `lplb_minmax_workspace`; solveBatch borrows every array for the duration of the call. */

@@ -1,9 +1,10 @@
 /**
  * The LPLB min-max LP of a redundancy group through the native solver specialised to it.
  */
-import { describe, expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
+import { CudaUnavailableError, describe, expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
 import { LP_STATUSES, type LpStatus } from "@lplb/lp";
 import { type NativeMinMaxWorkspace, nativeBinding } from "./binding.js";
+import { capabilities } from "./capabilities.js";
 import { fromNativeError } from "./native-errors.js";
 import { type IpmOptions, type ResolvedIpmOptions, resolveOptions } from "./options.js";
 
@@ -23,8 +24,13 @@ export interface MinMaxGroup {
   readonly replicaRank: ArrayLike<number>;
 }
 
-/** Options of {@link createMinMaxSolver}: precision, tolerance and iteration limit. */
-export type MinMaxOptions = Omit<IpmOptions, "backend">;
+/**
+ * Options of {@link createMinMaxSolver}: precision, tolerance, iteration limit and backend.
+ * With `backend: "cuda"` the groups are solved by one kernel launch on the GPU (groups of up to
+ * 32 ranks and 128 slots in all) and any group it leaves without a certified answer is solved
+ * again on the CPU.
+ */
+export type MinMaxOptions = IpmOptions;
 
 /**
  * Results of one {@link MinMaxSolver.solve} call for `count` groups. Arrays are views into the
@@ -67,7 +73,7 @@ export interface MinMaxSolution {
  */
 export interface MinMaxSolver extends Disposable {
   readonly group: { readonly nRanks: number; readonly nSlots: number; readonly replicaRank: Int32Array };
-  readonly options: Omit<ResolvedIpmOptions, "backend">;
+  readonly options: ResolvedIpmOptions;
   readonly disposed: boolean;
   /**
    * Solves `count` groups: `fixedLoad` is `[count][nRanks]`, `slotLoad` `[count][nRanks][nSlots]`,
@@ -122,7 +128,7 @@ function expectLoads(name: string, value: unknown, per: number): number {
 
 class NativeMinMaxSolver implements MinMaxSolver {
   readonly group: { readonly nRanks: number; readonly nSlots: number; readonly replicaRank: Int32Array };
-  readonly options: Omit<ResolvedIpmOptions, "backend">;
+  readonly options: ResolvedIpmOptions;
   private workspace: NativeMinMaxWorkspace | undefined;
   private capacity = 0;
   private statusCodes = new Int32Array(0);
@@ -134,8 +140,13 @@ class NativeMinMaxSolver implements MinMaxSolver {
 
   constructor(group: unknown, options: unknown) {
     this.group = expectGroup(group);
-    const { backend: _backend, ...rest } = resolveOptions(options, "options");
-    this.options = rest;
+    this.options = resolveOptions(options, "options");
+    if (this.options.backend === "cuda") {
+      const cuda = capabilities().cuda;
+      if (!cuda.usable) {
+        throw new CudaUnavailableError(`backend "cuda" is not available: ${cuda.reason}; use backend "cpu"`);
+      }
+    }
     const { binding } = nativeBinding();
     try {
       this.workspace = new binding.MinMaxWorkspace({ ...this.group, ...this.options });
@@ -203,13 +214,14 @@ class NativeMinMaxSolver implements MinMaxSolver {
 }
 
 /**
- * Creates a {@link MinMaxSolver} for one group structure (CPU).
+ * Creates a {@link MinMaxSolver} for one group structure.
  *
  * @param group sizes and the rank of each slot's copy (validated, copied).
  * @param options precision (default float64), tolerance on the certified relative gap (default
- *   1e-9 in float64, 1e-6 in float32) and iteration limit (default 100).
- * @throws InvalidArgumentError for a malformed group or options; NativeBindingError when the
- *   addon cannot be loaded.
+ *   1e-9 in float64, 1e-6 in float32), iteration limit (default 100) and backend (default cpu).
+ * @throws InvalidArgumentError for a malformed group or options (or a group too large for the
+ *   CUDA kernel); CudaUnavailableError for backend "cuda" without a usable device;
+ *   NativeBindingError when the addon cannot be loaded.
  *
  * @example
  * ```ts
@@ -221,12 +233,5 @@ class NativeMinMaxSolver implements MinMaxSolver {
  * ```
  */
 export function createMinMaxSolver(group: MinMaxGroup, options?: MinMaxOptions): MinMaxSolver {
-  if (options !== undefined && typeof options === "object" && options !== null && "backend" in options) {
-    invalid(
-      "options.backend",
-      "no backend option (the min-max solver runs on the CPU)",
-      (options as IpmOptions).backend,
-    );
-  }
   return new NativeMinMaxSolver(group, options);
 }

@@ -4,7 +4,8 @@
  * certificate, degenerate groups and argument checks.
  */
 import { describe, expect, it } from "vitest";
-import { createMinMaxSolver, type IpmPrecision } from "../src/index.js";
+import { CudaUnavailableError } from "@lplb/errors";
+import { capabilities, createMinMaxSolver, type IpmPrecision } from "../src/index.js";
 import { OBJECTIVE_TOLERANCE, oracle } from "./support/compare.js";
 import {
   CUBE,
@@ -190,9 +191,12 @@ describe("min-max solver arguments", () => {
     expect(() => createMinMaxSolver(null as never)).toThrow(/group/);
   });
 
-  it("rejects unknown options and a backend", () => {
+  it("rejects unknown options, and backend cuda without a usable device", () => {
     expect(() => createMinMaxSolver(group, { tolerence: 1e-3 } as never)).toThrow(/options\.tolerence/);
-    expect(() => createMinMaxSolver(group, { backend: "cuda" } as never)).toThrow(/options\.backend/);
+    expect(() => createMinMaxSolver(group, { backend: "gpu" } as never)).toThrow(/options\.backend/);
+    if (!capabilities().cuda.usable) {
+      expect(() => createMinMaxSolver(group, { backend: "cuda" })).toThrow(CudaUnavailableError);
+    }
     expect(() => createMinMaxSolver(group, { precision: "float16" } as never)).toThrow(/options\.precision/);
   });
 
