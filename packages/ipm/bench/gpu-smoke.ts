@@ -58,7 +58,9 @@ for (const topology of [CUBE, HYPERCUBE, TORUS_8X4]) {
     const optimal = statuses.filter((s) => s === "optimal").length;
     const ok = optimal === 200 && worst <= (precision === "float64" ? 2e-9 : 2e-6);
     failures += ok ? 0 : 1;
-    console.log(`${ok ? "PASS" : "FAIL"} ${topology.name} ${precision}: optimal ${optimal}/200, worst max-load difference ${worst.toExponential(2)}`);
+    console.log(
+      `${ok ? "PASS" : "FAIL"} ${topology.name} ${precision}: optimal ${optimal}/200, worst max-load difference ${worst.toExponential(2)}`,
+    );
   }
 }
 for (const count of [4, 32]) {
@@ -73,7 +75,9 @@ for (const count of [4, 32]) {
       solver.solve(fixed, slot);
       samples.push((performance.now() - start) * 1000);
     }
-    console.log(`EP${count * 8} cube (${count} groups), backend ${backend}: median ${median(samples).toFixed(1)} us per solve() from JavaScript`);
+    console.log(
+      `EP${count * 8} cube (${count} groups), backend ${backend}: median ${median(samples).toFixed(1)} us per solve() from JavaScript`,
+    );
   }
 }
 console.log(failures === 0 ? "PASS" : `FAIL (${failures})`);

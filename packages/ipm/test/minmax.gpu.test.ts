@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { capabilities, createMinMaxSolver, type IpmPrecision } from "../src/index.js";
-import { CUBE, HYPERCUBE, LOAD_KINDS, maxRankLoad, RING, randomLoads, TORUS_8X4, type Topology } from "./support/lplb.js";
+import {
+  CUBE,
+  HYPERCUBE,
+  LOAD_KINDS,
+  maxRankLoad,
+  RING,
+  randomLoads,
+  TORUS_8X4,
+  type Topology,
+} from "./support/lplb.js";
 import { Rng, seedLabel, testSeeds } from "./support/random.js";
 
 const cuda = capabilities().cuda;
@@ -47,9 +56,13 @@ describe.skipIf(!cuda.usable)(`min-max solver on the GPU${cuda.usable ? "" : ` (
           for (let k = 0; k < count; k++) {
             const label = `${topology.name} #${k}, ${seedLabel(seed)}`;
             expect(onGpu.status[k], label).toBe("optimal");
-            expect(Math.abs(gpuMax[k] - onCpu.maxLoad[k]), label).toBeLessThanOrEqual(2 * tolerance * Math.max(1, onCpu.maxLoad[k]));
+            expect(Math.abs(gpuMax[k] - onCpu.maxLoad[k]), label).toBeLessThanOrEqual(
+              2 * tolerance * Math.max(1, onCpu.maxLoad[k]),
+            );
             const keep = gpuKeep.subarray(k * g * slots, (k + 1) * g * slots);
-            expect(Math.abs(maxRankLoad(topology, loads[k], [...keep, 0]) - gpuMax[k]), label).toBeLessThanOrEqual(1e-9);
+            expect(Math.abs(maxRankLoad(topology, loads[k], [...keep, 0]) - gpuMax[k]), label).toBeLessThanOrEqual(
+              1e-9,
+            );
           }
         }
       });

@@ -3,8 +3,9 @@
  * topologies, the 64-rank D=4 group and random r2o, every load kind, both precisions; plus its
  * certificate, degenerate groups and argument checks.
  */
-import { describe, expect, it } from "vitest";
+
 import { CudaUnavailableError } from "@lplb/errors";
+import { describe, expect, it } from "vitest";
 import { capabilities, createMinMaxSolver, type IpmPrecision } from "../src/index.js";
 import { OBJECTIVE_TOLERANCE, oracle } from "./support/compare.js";
 import {
