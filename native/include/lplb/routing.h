@@ -44,6 +44,24 @@ typedef struct lplb_route {
 lplb_error lplb_map_experts(const lplb_expert_ids* ids, int32_t n_experts, const lplb_route* routes, int32_t* out,
                             int64_t* bad_index);
 
+/* The same two steps on the GPU (builds with CUDA; LPLB_ERR_BACKEND_UNAVAILABLE otherwise): every
+ * pointer is device memory, the work is enqueued on `stream` (a cudaStream_t, NULL for the
+ * default stream) and nothing is synchronised or allocated, so the calls can be captured in a
+ * CUDA graph. The ids are cut into n_chunks chunks of chunk_size (one thread block each).
+ *
+ * lplb_count_experts_device writes counts[n_experts] and chunk_offsets[n_chunks][n_experts]
+ * (both required; chunk_counts[n_chunks][n_experts] is scratch). lplb_map_experts_device takes
+ * the chunk_offsets of the same ids, so that the ordinal of a token among its expert's tokens is
+ * the same as in lplb_map_experts, and gives the same out. An invalid id is never used as an
+ * index: the smallest index of one is stored in *bad_index (device memory; the caller sets it to
+ * INT64_MAX before the calls), and the outputs are then unspecified. n_experts is at most 8192. */
+lplb_error lplb_count_experts_device(const lplb_expert_ids* ids, int32_t n_experts, int64_t chunk_size,
+                                     int32_t n_chunks, int32_t* counts, int32_t* chunk_counts,
+                                     int32_t* chunk_offsets, int64_t* bad_index, void* stream);
+lplb_error lplb_map_experts_device(const lplb_expert_ids* ids, int32_t n_experts, const lplb_route* routes,
+                                   const int32_t* chunk_offsets, int64_t chunk_size, int32_t n_chunks, int32_t* out,
+                                   int64_t* bad_index, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

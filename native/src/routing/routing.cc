@@ -198,3 +198,24 @@ lplb_error lplb_map_experts(const lplb_expert_ids* ids, int32_t n_experts, const
 }
 
 }  // extern "C"
+
+#if !LPLB_CUDA_BUILT
+// Without CUDA in the build the device entry points only say so.
+extern "C" {
+
+lplb_error lplb_count_experts_device(const lplb_expert_ids*, int32_t, int64_t, int32_t, int32_t*, int32_t*, int32_t*,
+                                     int64_t*, void*) {
+  lplb::clear_last_error();
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE,
+                              "backend CUDA is unavailable: this build of lplb has no CUDA backend (configured without CUDA)");
+}
+
+lplb_error lplb_map_experts_device(const lplb_expert_ids*, int32_t, const lplb_route*, const int32_t*, int64_t, int32_t,
+                                   int32_t*, int64_t*, void*) {
+  lplb::clear_last_error();
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE,
+                              "backend CUDA is unavailable: this build of lplb has no CUDA backend (configured without CUDA)");
+}
+
+}  // extern "C"
+#endif

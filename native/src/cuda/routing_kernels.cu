@@ -1,0 +1,190 @@
+// Token routing on the GPU (the device half of lplb/routing.h). Counting: one block per chunk
+// builds the chunk's histogram in shared memory, then a scan over the chunks turns the chunk
+// counts into prefix offsets. Mapping: one warp per chunk walks it in rounds of 32 ids, in
+// order; __match_any_sync finds the lanes holding the same expert, so each token's ordinal is
+// the expert's running count plus its rank among them, as in the CPU loop.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "last_error.h"
+#include "lplb/routing.h"
+
+namespace lplb {
+namespace cuda {
+namespace {
+
+constexpr int kMaxExperts = 8192;
+constexpr int kCountThreads = 256;
+
+__device__ inline void note_bad(int64_t* bad_index, int64_t index) {
+  atomicMin(reinterpret_cast<unsigned long long*>(bad_index), static_cast<unsigned long long>(index));
+}
+
+template <typename Id>
+__global__ void count_chunks(const Id* ids, int64_t length, int32_t n_experts, int64_t chunk_size,
+                             int32_t* chunk_counts, int64_t* bad_index) {
+  extern __shared__ int32_t histogram[];
+  for (int e = threadIdx.x; e < n_experts; e += blockDim.x) histogram[e] = 0;
+  __syncthreads();
+  const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
+  const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
+  const uint64_t limit = static_cast<uint64_t>(n_experts);
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
+    const int64_t id = static_cast<int64_t>(ids[i]);
+    if (static_cast<uint64_t>(id) + 1 > limit) {
+      note_bad(bad_index, i);
+    } else if (id >= 0) {
+      atomicAdd(&histogram[id], 1);
+    }
+  }
+  __syncthreads();
+  int32_t* row = chunk_counts + static_cast<size_t>(blockIdx.x) * n_experts;
+  for (int e = threadIdx.x; e < n_experts; e += blockDim.x) row[e] = histogram[e];
+}
+
+// Chunk counts to prefix offsets: a block takes 32 experts (x) and cuts the chunks into 32
+// contiguous segments (y); each thread sums its segment, the segment sums are scanned in shared
+// memory, and each thread writes its segment's offsets. Two passes of a few independent loads
+// per thread instead of one serial pass over every chunk.
+__global__ void prefix_chunks(const int32_t* chunk_counts, int32_t n_chunks, int32_t n_experts, int32_t* counts,
+                              int32_t* chunk_offsets) {
+  __shared__ int32_t segment_sum[32][33];
+  const int e = blockIdx.x * 32 + threadIdx.x;
+  const int y = threadIdx.y;
+  const int per_segment = (n_chunks + 31) / 32;
+  const int first = y * per_segment;
+  const int last = min(n_chunks, first + per_segment);
+  const bool expert = e < n_experts;
+  int32_t sum = 0;
+  if (expert)
+    for (int c = first; c < last; ++c) sum += chunk_counts[static_cast<size_t>(c) * n_experts + e];
+  segment_sum[y][threadIdx.x] = sum;
+  __syncthreads();
+  int32_t running = 0;
+  for (int k = 0; k < y; ++k) running += segment_sum[k][threadIdx.x];
+  if (!expert) return;
+  for (int c = first; c < last; ++c) {
+    chunk_offsets[static_cast<size_t>(c) * n_experts + e] = running;
+    running += chunk_counts[static_cast<size_t>(c) * n_experts + e];
+  }
+  if (y == 31) counts[e] = running;
+}
+
+template <typename Id>
+__global__ void __launch_bounds__(32) map_chunks(const Id* ids, int64_t length, int32_t n_experts,
+                                                 const lplb_route* routes, const int32_t* chunk_offsets,
+                                                 int64_t chunk_size, int32_t* out, int64_t* bad_index) {
+  extern __shared__ int32_t running[];
+  const int lane = threadIdx.x;
+  const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
+  for (int e = lane; e < n_experts; e += 32) running[e] = offsets[e];
+  __syncwarp();
+  const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
+  const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
+  const uint64_t limit = static_cast<uint64_t>(n_experts);
+  const unsigned below = (1u << lane) - 1;
+  for (int64_t base = begin; base < end; base += 32) {
+    const int64_t i = base + lane;
+    const bool present = i < end;
+    const int64_t id = present ? static_cast<int64_t>(ids[i]) : -1;
+    const bool invalid = present && static_cast<uint64_t>(id) + 1 > limit;
+    if (invalid) note_bad(bad_index, i);
+    const int key = present && !invalid && id >= 0 ? static_cast<int>(id) : -1;
+    const unsigned peers = __match_any_sync(0xffffffffu, key);
+    const int ordinal = key >= 0 ? running[key] + __popc(peers & below) : 0;
+    __syncwarp();
+    if (key >= 0 && __ffs(peers) - 1 == lane) running[key] += __popc(peers);
+    __syncwarp();
+    if (key >= 0) {
+      const lplb_route route = routes[key];
+      const int64_t total = route.total > 0 ? route.total : 1;
+      const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
+      out[i] = h < route.keep ? route.first : route.second;
+    } else if (present && !invalid) {
+      out[i] = -1;
+    }
+  }
+}
+
+lplb_error check(const lplb_expert_ids* ids, int32_t n_experts, int64_t chunk_size, int32_t n_chunks,
+                 const int64_t* bad_index) {
+  if (!ids) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids is NULL");
+  if (ids->width != 4 && ids->width != 8) {
+    return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.width: expected 4 or 8 bytes, got %d", ids->width);
+  }
+  if (ids->length < 0 || ids->length > INT32_MAX) {
+    return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.length: expected an integer in [0, %d], got %lld", INT32_MAX,
+                          static_cast<long long>(ids->length));
+  }
+  if (ids->length > 0 && !ids->data) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.data is NULL");
+  if (n_experts < 1 || n_experts > kMaxExperts) {
+    return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "n_experts: expected an integer in [1, %d], got %d", kMaxExperts,
+                          n_experts);
+  }
+  if (n_chunks < 1 || chunk_size < 1 || chunk_size * n_chunks < ids->length) {
+    return set_last_error(LPLB_ERR_INVALID_ARGUMENT,
+                          "chunks: expected n_chunks >= 1 chunks of chunk_size >= 1 covering %lld ids, got %d of %lld",
+                          static_cast<long long>(ids->length), n_chunks, static_cast<long long>(chunk_size));
+  }
+  if (!bad_index) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "bad_index is NULL");
+  return LPLB_OK;
+}
+
+lplb_error launched(const char* what) {
+  const cudaError_t error = cudaGetLastError();
+  if (error == cudaSuccess) return LPLB_OK;
+  return set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "%s launch failed: %s", what, cudaGetErrorString(error));
+}
+
+}  // namespace
+}  // namespace cuda
+}  // namespace lplb
+
+extern "C" {
+
+lplb_error lplb_count_experts_device(const lplb_expert_ids* ids, int32_t n_experts, int64_t chunk_size,
+                                     int32_t n_chunks, int32_t* counts, int32_t* chunk_counts,
+                                     int32_t* chunk_offsets, int64_t* bad_index, void* stream) {
+  lplb::clear_last_error();
+  const lplb_error error = lplb::cuda::check(ids, n_experts, chunk_size, n_chunks, bad_index);
+  if (error != LPLB_OK) return error;
+  if (!counts || !chunk_counts || !chunk_offsets) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "counts, chunk_counts and chunk_offsets must not be NULL");
+  }
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  const size_t shared = sizeof(int32_t) * static_cast<size_t>(n_experts);
+  if (ids->width == 4) {
+    lplb::cuda::count_chunks<<<n_chunks, lplb::cuda::kCountThreads, shared, s>>>(
+        static_cast<const int32_t*>(ids->data), ids->length, n_experts, chunk_size, chunk_counts, bad_index);
+  } else {
+    lplb::cuda::count_chunks<<<n_chunks, lplb::cuda::kCountThreads, shared, s>>>(
+        static_cast<const int64_t*>(ids->data), ids->length, n_experts, chunk_size, chunk_counts, bad_index);
+  }
+  lplb::cuda::prefix_chunks<<<(n_experts + 31) / 32, dim3(32, 32), 0, s>>>(chunk_counts, n_chunks, n_experts, counts,
+                                                                           chunk_offsets);
+  return lplb::cuda::launched("the count kernels");
+}
+
+lplb_error lplb_map_experts_device(const lplb_expert_ids* ids, int32_t n_experts, const lplb_route* routes,
+                                   const int32_t* chunk_offsets, int64_t chunk_size, int32_t n_chunks, int32_t* out,
+                                   int64_t* bad_index, void* stream) {
+  lplb::clear_last_error();
+  const lplb_error error = lplb::cuda::check(ids, n_experts, chunk_size, n_chunks, bad_index);
+  if (error != LPLB_OK) return error;
+  if (!routes || !chunk_offsets || (!out && ids->length > 0)) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "routes, chunk_offsets and out must not be NULL");
+  }
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  const size_t shared = sizeof(int32_t) * static_cast<size_t>(n_experts);
+  if (ids->width == 4) {
+    lplb::cuda::map_chunks<<<n_chunks, 32, shared, s>>>(static_cast<const int32_t*>(ids->data), ids->length,
+                                                        n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+  } else {
+    lplb::cuda::map_chunks<<<n_chunks, 32, shared, s>>>(static_cast<const int64_t*>(ids->data), ids->length,
+                                                        n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+  }
+  return lplb::cuda::launched("the map kernel");
+}
+
+}  // extern "C"

@@ -1,0 +1,254 @@
+// The device routing kernels (lplb/routing.h) against the CPU ones on the same ids: counts,
+// chunk offsets and physical ids must be identical, for int32 and int64 ids, skewed and uniform
+// experts, chunk sizes from 1 to many; invalid ids give the smallest bad index and nothing is
+// written out of bounds (compute-sanitizer runs this too). --bench times count and map for 4096
+// tokens x top-8 (32 768 ids, 128 chunks of 256) against an empty kernel of the same grid.
+// Exits 77 (skipped) without a usable CUDA device.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lplb/routing.h"
+
+__global__ void empty_kernel() {}
+
+namespace {
+
+int failures = 0;
+void fail(const std::string& what) {
+  ++failures;
+  std::fprintf(stderr, "FAILED: %s\n", what.c_str());
+}
+
+#define CUDA_OK(call)                                                                            \
+  do {                                                                                           \
+    const cudaError_t e = (call);                                                                \
+    if (e != cudaSuccess) {                                                                      \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e)); \
+      std::exit(1);                                                                              \
+    }                                                                                            \
+  } while (0)
+
+template <typename T>
+T* upload(const std::vector<T>& host) {
+  T* device = nullptr;
+  CUDA_OK(cudaMalloc(&device, sizeof(T) * std::max<size_t>(host.size(), 1)));
+  if (!host.empty()) CUDA_OK(cudaMemcpy(device, host.data(), sizeof(T) * host.size(), cudaMemcpyHostToDevice));
+  return device;
+}
+
+template <typename T>
+std::vector<T> download(const T* device, size_t count) {
+  std::vector<T> host(count);
+  if (count) CUDA_OK(cudaMemcpy(host.data(), device, sizeof(T) * count, cudaMemcpyDeviceToHost));
+  return host;
+}
+
+struct Outcome {
+  std::vector<int32_t> counts, offsets, out;
+  int64_t bad;
+};
+
+template <typename Id>
+Outcome run_device(const std::vector<Id>& ids, int n_experts, int64_t chunk_size, int n_chunks,
+                   const std::vector<lplb_route>& routes) {
+  Id* d_ids = upload(ids);
+  int32_t *counts, *chunk_counts, *offsets, *out;
+  int64_t* bad;
+  CUDA_OK(cudaMalloc(&counts, sizeof(int32_t) * n_experts));
+  CUDA_OK(cudaMalloc(&chunk_counts, sizeof(int32_t) * n_experts * n_chunks));
+  CUDA_OK(cudaMalloc(&offsets, sizeof(int32_t) * n_experts * n_chunks));
+  CUDA_OK(cudaMalloc(&out, sizeof(int32_t) * std::max<size_t>(ids.size(), 1)));
+  const int64_t init = INT64_MAX;
+  bad = upload(std::vector<int64_t>{init});
+  lplb_route* d_routes = upload(routes);
+  lplb_expert_ids view{d_ids, static_cast<int64_t>(ids.size()), static_cast<int32_t>(sizeof(Id))};
+  if (lplb_count_experts_device(&view, n_experts, chunk_size, n_chunks, counts, chunk_counts, offsets, bad, nullptr) !=
+      LPLB_OK)
+    fail(std::string("count_device: ") + lplb_last_error_message());
+  if (lplb_map_experts_device(&view, n_experts, d_routes, offsets, chunk_size, n_chunks, out, bad, nullptr) != LPLB_OK)
+    fail(std::string("map_device: ") + lplb_last_error_message());
+  CUDA_OK(cudaDeviceSynchronize());
+  Outcome o{download(counts, n_experts), download(offsets, static_cast<size_t>(n_experts) * n_chunks),
+            download(out, ids.size()), download(bad, 1)[0]};
+  cudaFree(d_ids);
+  cudaFree(counts);
+  cudaFree(chunk_counts);
+  cudaFree(offsets);
+  cudaFree(out);
+  cudaFree(bad);
+  cudaFree(d_routes);
+  return o;
+}
+
+template <typename Id>
+void compare(std::mt19937_64& rng, int trial) {
+  const int n_experts = 1 + static_cast<int>(rng() % 300);
+  const int length = static_cast<int>(rng() % 20000);
+  const bool skewed = trial % 2 == 1;
+  std::vector<Id> ids(length);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (Id& id : ids) {
+    if (unit(rng) < 0.05) {
+      id = -1;
+    } else {
+      const double u = unit(rng);
+      id = static_cast<Id>(std::min(n_experts - 1, static_cast<int>((skewed ? u * u * u : u) * n_experts)));
+    }
+  }
+  const int n_chunks = 1 + static_cast<int>(rng() % 150);
+  const int64_t chunk_size = std::max<int64_t>(1, (length + n_chunks - 1) / n_chunks);
+  std::vector<int32_t> counts(n_experts), offsets(static_cast<size_t>(n_experts) * n_chunks), out(length);
+  int64_t bad = 0;
+  lplb_expert_ids host{ids.data(), length, static_cast<int32_t>(sizeof(Id))};
+  if (lplb_count_experts(&host, n_experts, chunk_size, n_chunks, counts.data(), offsets.data(), &bad) != LPLB_OK)
+    fail("cpu count");
+  std::vector<lplb_route> routes(n_experts);
+  for (int e = 0; e < n_experts; ++e) {
+    const int32_t total = std::max(1, counts[e]);
+    int32_t stride = static_cast<int32_t>(std::llround(total * 0.6180339887498949)) % total;
+    while (std::gcd(stride, total) != 1 && total > 1) stride = (stride + 1) % total;
+    routes[e] = {static_cast<int32_t>(rng() % (total + 1)), total > 1 ? stride : 0, total, 1000 + e, 5000 + e};
+  }
+  if (lplb_map_experts(&host, n_experts, routes.data(), out.data(), &bad) != LPLB_OK) fail("cpu map");
+  const Outcome d = run_device(ids, n_experts, chunk_size, n_chunks, routes);
+  const std::string where = "trial " + std::to_string(trial) + " (" + std::to_string(sizeof(Id) * 8) + "-bit ids, " +
+                            std::to_string(length) + " ids, " + std::to_string(n_chunks) + " chunks)";
+  if (d.bad != INT64_MAX) fail(where + ": bad index " + std::to_string(d.bad) + " for valid ids");
+  if (d.counts != counts) fail(where + ": counts differ");
+  if (d.offsets != offsets) fail(where + ": chunk offsets differ");
+  if (d.out != out) fail(where + ": physical ids differ");
+}
+
+void invalid_ids() {
+  std::vector<int32_t> ids(5000, 3);
+  ids[4321] = 64;
+  ids[777] = -2;
+  std::vector<lplb_route> routes(64, lplb_route{1, 0, 1, 7, 7});
+  const Outcome d = run_device(ids, 64, 100, 50, routes);
+  if (d.bad != 777) fail("bad index " + std::to_string(d.bad) + ", expected 777");
+  std::vector<int64_t> wide(300, 1);
+  wide[299] = int64_t{1} << 40;
+  const Outcome w = run_device(wide, 64, 256, 2, routes);
+  if (w.bad != 299) fail("64-bit bad index " + std::to_string(w.bad) + ", expected 299");
+  lplb_expert_ids none{nullptr, 10, 4};
+  int64_t* bad = nullptr;
+  if (lplb_count_experts_device(&none, 64, 10, 1, nullptr, nullptr, nullptr, bad, nullptr) != LPLB_ERR_INVALID_ARGUMENT)
+    fail("NULL ids accepted");
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void bench() {
+  const int n_experts = 256, length = 4096 * 8, n_chunks = 128;
+  const int64_t chunk_size = 256;
+  std::mt19937_64 rng(7);
+  std::vector<int32_t> ids(length);
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % n_experts);
+  std::vector<lplb_route> routes(n_experts, lplb_route{60, 77, 128, 1, 2});
+  std::vector<int32_t> counts(n_experts);
+  int64_t bad_host = 0;
+  lplb_expert_ids host{ids.data(), length, 4};
+  lplb_count_experts(&host, n_experts, length, 1, counts.data(), nullptr, &bad_host);
+  for (int e = 0; e < n_experts; ++e) routes[e] = {counts[e] / 2, counts[e] > 1 ? 1 : 0, std::max(1, counts[e]), e, e + 300};
+  int32_t* d_ids = upload(ids);
+  lplb_route* d_routes = upload(routes);
+  int32_t *d_counts, *d_chunk_counts, *d_offsets, *d_out;
+  CUDA_OK(cudaMalloc(&d_counts, sizeof(int32_t) * n_experts));
+  CUDA_OK(cudaMalloc(&d_chunk_counts, sizeof(int32_t) * n_experts * n_chunks));
+  CUDA_OK(cudaMalloc(&d_offsets, sizeof(int32_t) * n_experts * n_chunks));
+  CUDA_OK(cudaMalloc(&d_out, sizeof(int32_t) * length));
+  int64_t* d_bad = upload(std::vector<int64_t>{INT64_MAX});
+  lplb_expert_ids view{d_ids, length, 4};
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  auto time_graph = [&](auto enqueue) {
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+    enqueue();
+    CUDA_OK(cudaStreamEndCapture(stream, &graph));
+    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+    cudaEvent_t start, stop;
+    CUDA_OK(cudaEventCreate(&start));
+    CUDA_OK(cudaEventCreate(&stop));
+    std::vector<double> us;
+    for (int rep = 0; rep < 20; ++rep) {
+      CUDA_OK(cudaEventRecord(start, stream));
+      for (int k = 0; k < 200; ++k) CUDA_OK(cudaGraphLaunch(exec, stream));
+      CUDA_OK(cudaEventRecord(stop, stream));
+      CUDA_OK(cudaEventSynchronize(stop));
+      float ms = 0;
+      CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
+      us.push_back(1000.0 * ms / 200);
+    }
+    CUDA_OK(cudaGraphExecDestroy(exec));
+    CUDA_OK(cudaGraphDestroy(graph));
+    return median(us);
+  };
+  const double empty = time_graph([&] { empty_kernel<<<n_chunks, 256, 0, stream>>>(); });
+  const double count = time_graph([&] {
+    lplb_count_experts_device(&view, n_experts, chunk_size, n_chunks, d_counts, d_chunk_counts, d_offsets, d_bad, stream);
+  });
+  const double map = time_graph([&] {
+    lplb_map_experts_device(&view, n_experts, d_routes, d_offsets, chunk_size, n_chunks, d_out, d_bad, stream);
+  });
+  std::vector<double> cpu;
+  std::vector<int32_t> out(length);
+  for (int rep = 0; rep < 20; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < 50; ++k) {
+      lplb_count_experts(&host, n_experts, length, 1, counts.data(), nullptr, &bad_host);
+      lplb_map_experts(&host, n_experts, routes.data(), out.data(), &bad_host);
+    }
+    cpu.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 50);
+  }
+  std::printf("32768 ids, 256 experts, 128 chunks (graph replays): empty kernel %.2f us, count (2 kernels) %.2f us, "
+              "map %.2f us; CPU count + map %.2f us\n",
+              empty, count, map, median(cpu));
+  cudaFree(d_ids);
+  cudaFree(d_routes);
+  cudaFree(d_counts);
+  cudaFree(d_chunk_counts);
+  cudaFree(d_offsets);
+  cudaFree(d_out);
+  cudaFree(d_bad);
+  CUDA_OK(cudaStreamDestroy(stream));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP: no usable CUDA device\n");
+    return 77;
+  }
+  const bool with_bench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
+  const uint64_t seed = std::getenv("LPLB_TEST_SEED") ? std::strtoull(std::getenv("LPLB_TEST_SEED"), nullptr, 10)
+                                                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  const int trials = argc > 2 ? std::atoi(argv[2]) : 40;
+  for (int t = 0; t < trials; ++t) {
+    compare<int32_t>(rng, t);
+    compare<int64_t>(rng, t);
+  }
+  invalid_ids();
+  if (with_bench) bench();
+  std::printf("%s (%d failures)\n", failures == 0 ? "PASS" : "FAIL", failures);
+  return failures == 0 ? 0 : 1;
+}
