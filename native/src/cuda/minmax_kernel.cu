@@ -44,11 +44,11 @@ struct Structure {
 template <typename T>
 struct Shared {
   T normal[kMinMaxMaxRanks][kMinMaxMaxRanks + 1];
-  T inv_diag[kMinMaxMaxRanks];
   T rank_value[kMinMaxMaxRanks];  // y or dy, read by the edges
   T edge_value[kMinMaxMaxEdges];  // per-edge terms gathered by the ranks
   double edge_double[kMinMaxMaxEdges];
   double rank_double[kMinMaxMaxRanks];
+  int32_t tight[kMinMaxMaxRanks];  // polish: ranks at the max load
   double weight[kMinMaxMaxEdges];  // scaled loads of the edges (0 for an edge to its own rank)
   int32_t to[kMinMaxMaxEdges];
 };
@@ -63,9 +63,47 @@ __device__ inline V rank_gather(const V* values, int rank, int slots, const int3
   return sum;
 }
 
+// Inverts the G x G symmetric positive definite matrix whose row `lane` each lane holds in `row`
+// (lanes >= G hold zeros), by Gauss-Jordan elimination in registers: the pivot row goes to
+// every lane by shuffles, no shared memory, no pivoting (the matrix is positive definite). A
+// pivot not above `floor` drops its unknown: its row and column of the inverse are zero, as
+// the CPU factorisation does. Solves are then one product with the inverse (times_rows), G
+// independent shuffles instead of 2 G dependent substitution steps.
+template <typename T, int GMAX>
+__device__ inline void invert_rows(T (&row)[GMAX], int G, T floor) {
+  const int lane = threadIdx.x;
+#pragma unroll
+  for (int k = 0; k < GMAX; ++k) {
+    if (k >= G) break;
+    T pivot_row[GMAX];
+#pragma unroll
+    for (int j = 0; j < GMAX; ++j) pivot_row[j] = __shfl_sync(kFull, row[j], k);
+    const T pivot = pivot_row[k];
+    const T inverse = pivot > floor && isfinite(pivot) ? reciprocal(pivot) : T(0);
+    const T factor = lane == k ? T(0) : row[k] * inverse;
+#pragma unroll
+    for (int j = 0; j < GMAX; ++j) {
+      if (lane == k) {
+        row[j] = j == k ? inverse : row[j] * inverse;
+      } else {
+        row[j] = j == k ? -factor : row[j] - factor * pivot_row[j];
+      }
+    }
+  }
+}
+
+// (A x)[lane] for the matrix of `row` and x[j] held by lane j (zero on lanes >= G).
+template <typename T, int GMAX>
+__device__ inline T times_rows(const T (&row)[GMAX], T x) {
+  T sum = 0;
+#pragma unroll
+  for (int j = 0; j < GMAX; ++j) sum += row[j] * __shfl_sync(kFull, x, j);
+  return sum;
+}
+
 // Solves one group with iterations in T; writes the outputs when the answer is certified or
 // `final` is set (iterations counted from `prior`). Returns the status and sets *iterations.
-template <typename T, int EPL>
+template <typename T, int EPL, int GMAX>
 __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
                                            const lplb_minmax_batch& groups, const lplb_minmax_solution& out,
                                            Shared<T>& sh, const Structure& structure, bool final, int prior,
@@ -163,14 +201,15 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
 #pragma unroll
   for (int k = 0; k < EPL; ++k) best_keep[k] = 0.5;
   double best_max = DBL_MAX, best_lower = 0;
-  // Certificate of the current p and y (see max_rank_load and lagrangian_bound).
-  auto record = [&]() {
+  // Certificate of a split (keep, per owned edge) and multipliers y (per rank); see
+  // max_rank_load and lagrangian_bound.
+  auto record_point = [&](const double (&keep)[EPL], double y_value) {
 #pragma unroll
     for (int k = 0; k < EPL; ++k) {
       const int e = lane + 32 * k;
-      if (owned[k]) sh.edge_double[e] = sh.weight[e] * fmin(1.0, fmax(0.0, static_cast<double>(p[k])));
+      if (owned[k]) sh.edge_double[e] = sh.weight[e] * fmin(1.0, fmax(0.0, keep[k]));
     }
-    const double lambda = is_rank ? fmax(0.0, -static_cast<double>(y)) : 0.0;
+    const double lambda = is_rank ? fmax(0.0, -y_value) : 0.0;
     sh.rank_double[lane] = lambda;
     __syncwarp();
     const double load = is_rank ? base + rank_gather(sh.edge_double, lane, D, in_start, in_edge) : -DBL_MAX;
@@ -187,10 +226,16 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
     if (max_load < best_max) {
       best_max = max_load;
 #pragma unroll
-      for (int k = 0; k < EPL; ++k) best_keep[k] = fmin(1.0, fmax(0.0, static_cast<double>(p[k])));
+      for (int k = 0; k < EPL; ++k) best_keep[k] = fmin(1.0, fmax(0.0, keep[k]));
     }
     if (bound > best_lower) best_lower = bound;
     return best_max - best_lower <= options.tolerance * best_max;
+  };
+  auto record = [&]() {
+    double keep[EPL];
+#pragma unroll
+    for (int k = 0; k < EPL; ++k) keep[k] = static_cast<double>(p[k]);
+    return record_point(keep, static_cast<double>(y));
   };
 
   // Iteration state.
@@ -204,6 +249,7 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
   T rd_zeta = 0, theta_zeta = 0, inv_zeta = 0, inv_zz = 0, rxz_zeta = 0, h_zeta = 0, dzeta = 0, dzz = 0;
   T dzeta_aff = 0, dzz_aff = 0;
   const T pivot_floor = sizeof(T) == 4 ? T(1e-7) : T(1e-14);
+  T inverse_rows[GMAX];  // row `lane` of the inverse of the normal matrix
   const T pairs = static_cast<T>(2 * E + 1 + G);
 
   // Newton direction for centring target sigma_mu (see MinMaxIpm::direction).
@@ -223,18 +269,9 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
     T rhs = is_rank ? rp + theta_s * h_s - theta_zeta * h_zeta +
                           rank_gather(sh.edge_value, lane, D, in_start, in_edge)
                     : T(0);
-    // M dy = rhs with the factor L (lane i holds row i): forward, then backward substitution.
-    for (int k = 0; k < G; ++k) {
-      if (lane == k) rhs *= sh.inv_diag[k];
-      const T xk = __shfl_sync(kFull, rhs, k);
-      if (lane > k && lane < G) rhs -= sh.normal[lane][k] * xk;
-    }
-    for (int k = G - 1; k >= 0; --k) {
-      if (lane == k) rhs *= sh.inv_diag[k];
-      const T xk = __shfl_sync(kFull, rhs, k);
-      if (lane < k) rhs -= sh.normal[k][lane] * xk;
-    }
-    const T dy = is_rank ? rhs : T(0);
+    // Every lane takes part in the shuffles of the product, ranks or not.
+    const T solved = times_rows(inverse_rows, rhs);
+    const T dy = is_rank ? solved : T(0);
     sh.rank_value[lane] = dy;
     const T dy_sum = warp_sum(dy);
     __syncwarp();
@@ -269,8 +306,128 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
     *dual = largest_dual > T(1) ? reciprocal(largest_dual) : T(1);
   };
 
+  // Active-set polish in float64 (see MinMaxIpm::polish): ranks at the max load (R), edges at
+  // 0, at 1 or free, z free or at z_low; the point moves the least that puts every rank of R at
+  // z, the multipliers of R the least that makes them stationary on the free columns, both
+  // through K = P P' + delta I (a row e_r for a rank outside R, so one G x G inverse serves).
+  // Only the certificate decides whether the guess was right.
+  auto polish = [&]() {
+    const double z_current = static_cast<double>(z_low_t) + static_cast<double>(zeta);
+    const bool z_free = !(static_cast<double>(zeta) < static_cast<double>(zz) * z_current);
+    const bool tight = is_rank && static_cast<double>(s) < static_cast<double>(zs) * z_current;
+    double value[EPL];
+    bool free_edge[EPL];
+#pragma unroll
+    for (int k = 0; k < EPL; ++k) {
+      const double pk = static_cast<double>(p[k]), wk = static_cast<double>(w[k]);
+      free_edge[k] = false;
+      value[k] = fmin(1.0, fmax(0.0, pk));
+      if (!owned[k] || w[k] == T(0)) continue;
+      if (pk * wk < static_cast<double>(zp[k])) {
+        value[k] = 0;
+      } else if (static_cast<double>(t[k]) * wk < static_cast<double>(v[k])) {
+        value[k] = 1;
+      } else {
+        free_edge[k] = true;
+      }
+      if (free_edge[k]) sh.edge_double[lane + 32 * k] = wk * wk;
+    }
+#pragma unroll
+    for (int k = 0; k < EPL; ++k)
+      if (owned[k] && !free_edge[k]) sh.edge_double[lane + 32 * k] = 0;
+    sh.tight[lane] = tight ? 1 : 0;
+    __syncwarp();
+    if (__all_sync(kFull, !tight)) return false;
+    // K, full rows, in the shared normal matrix (as double rows of registers after).
+    double k_row[GMAX];
+#pragma unroll
+    for (int j = 0; j < GMAX; ++j) k_row[j] = 0;
+    double my_diag = is_rank ? 1.0 : 0.0;
+    if (tight) {
+      const double z_weight = z_free ? 1.0 : 0.0;
+#pragma unroll
+      for (int j = 0; j < GMAX; ++j) k_row[j] = j < G && sh.tight[j] ? z_weight : 0.0;
+      double diag = z_weight + 1e-12;
+      for (int d = 0; d < D; ++d) {
+        const int e = lane * D + d;
+        const double c = sh.edge_double[e];
+        if (c == 0) continue;
+        diag += c;
+        const int other = sh.to[e];
+#pragma unroll
+        for (int j = 0; j < GMAX; ++j)
+          if (j == other && sh.tight[j]) k_row[j] -= c;
+      }
+      for (int k = in_start[lane]; k < in_start[lane + 1]; ++k) {
+        const int e = in_edge[k];
+        const double c = sh.edge_double[e];
+        if (c == 0) continue;
+        diag += c;
+        const int other = e / D;
+#pragma unroll
+        for (int j = 0; j < GMAX; ++j)
+          if (j == other && sh.tight[j]) k_row[j] -= c;
+      }
+#pragma unroll
+      for (int j = 0; j < GMAX; ++j)
+        if (j == lane) k_row[j] = diag;
+      my_diag = diag;
+    } else if (is_rank) {
+#pragma unroll
+      for (int j = 0; j < GMAX; ++j) k_row[j] = j == lane ? 1.0 : 0.0;
+    }
+    __syncwarp();
+    invert_rows(k_row, G, 1e-14 * warp_max(my_diag));
+    double unknown[EPL];
+#pragma unroll
+    for (int k = 0; k < EPL; ++k) unknown[k] = value[k];
+    double z_unknown = z_current;
+    double lambda = tight ? fmax(0.0, static_cast<double>(zs)) : 0.0;
+    for (int pass = 0; pass < 2; ++pass) {
+      // Primal: P u = z - load on R.
+#pragma unroll
+      for (int k = 0; k < EPL; ++k)
+        if (owned[k]) sh.edge_double[lane + 32 * k] = static_cast<double>(w[k]) * unknown[k];
+      __syncwarp();
+      const double load = is_rank ? base + rank_gather(sh.edge_double, lane, D, in_start, in_edge) : 0.0;
+      const double z = z_free ? z_unknown : static_cast<double>(z_low_t);
+      const double x = times_rows(k_row, tight ? z - load : 0.0);
+      sh.rank_double[lane] = tight ? x : 0.0;
+      const double x_total = warp_sum(tight ? x : 0.0);
+      __syncwarp();
+#pragma unroll
+      for (int k = 0; k < EPL; ++k)
+        if (free_edge[k])
+          unknown[k] += static_cast<double>(w[k]) * (sh.rank_double[from[k]] - sh.rank_double[to[k]]);
+      if (z_free) z_unknown -= x_total;
+      __syncwarp();
+      // Dual: P' lambda = (0 on free edges, -1 on z).
+      sh.rank_double[lane] = lambda;
+      const double lambda_total = warp_sum(lambda);
+      __syncwarp();
+#pragma unroll
+      for (int k = 0; k < EPL; ++k) {
+        if (!owned[k]) continue;
+        const double column =
+            free_edge[k] ? -static_cast<double>(w[k]) * (sh.rank_double[from[k]] - sh.rank_double[to[k]]) : 0.0;
+        sh.edge_double[lane + 32 * k] = static_cast<double>(w[k]) * column;
+      }
+      __syncwarp();
+      const double column_z = z_free ? lambda_total - 1.0 : 0.0;
+      const double row = tight ? rank_gather(sh.edge_double, lane, D, in_start, in_edge) - column_z : 0.0;
+      lambda += times_rows(k_row, row);
+      if (!tight) lambda = 0;
+      __syncwarp();
+    }
+    double keep[EPL];
+#pragma unroll
+    for (int k = 0; k < EPL; ++k) keep[k] = free_edge[k] ? fmin(1.0, fmax(0.0, unknown[k])) : value[k];
+    return record_point(keep, tight ? -fmax(lambda, 0.0) : 0.0);
+  };
+
   int status = LPLB_STATUS_ITERATION_LIMIT;
   int iteration = 0;
+  int polishes = 0;
   int tiny_steps = 0, idle_steps = 0;
   T smallest_total = sizeof(T) == 4 ? T(FLT_MAX) : T(DBL_MAX);
   bool done = record();
@@ -304,6 +461,13 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
       }
     }
     if (last) break;
+    if (polishes < 3 && static_cast<double>(total) <= 0.1 * static_cast<double>(z_low_t + zeta)) {
+      ++polishes;
+      if (polish()) {
+        status = LPLB_STATUS_OPTIMAL;
+        break;
+      }
+    }
     idle_steps = total < static_cast<T>(kProgress) * smallest_total ? 0 : idle_steps + 1;
     smallest_total = fmin(smallest_total, total);
     if (idle_steps >= kStallSteps || !isfinite(total)) {
@@ -312,7 +476,7 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
     }
     const T mu = total / pairs;
 
-    // Normal matrix (see MinMaxIpm::factor): lane r builds row r, lower triangle.
+    // Normal matrix (see MinMaxIpm::factor): lane r builds its full row r.
     inv_zeta = reciprocal(zeta);
     inv_zz = reciprocal(zz);
     theta_zeta = zeta * inv_zz;
@@ -330,45 +494,30 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
     }
     __syncwarp();
     if (is_rank) {
-      for (int j = 0; j < lane; ++j) sh.normal[lane][j] = theta_zeta;
+      for (int j = 0; j < G; ++j) sh.normal[lane][j] = theta_zeta;
       T diag = theta_zeta + theta_s;
       for (int d = 0; d < D; ++d) {
         const int e = lane * D + d;
         const int other = sh.to[e];
         if (other == lane) continue;
         diag += sh.edge_value[e];
-        if (other < lane) sh.normal[lane][other] -= sh.edge_value[e];
+        sh.normal[lane][other] -= sh.edge_value[e];
       }
       for (int k = in_start[lane]; k < in_start[lane + 1]; ++k) {
         const int e = in_edge[k];
         const int other = e / D;
         if (other == lane) continue;
         diag += sh.edge_value[e];
-        if (other < lane) sh.normal[lane][other] -= sh.edge_value[e];
+        sh.normal[lane][other] -= sh.edge_value[e];
       }
       sh.normal[lane][lane] = diag;
     }
     __syncwarp();
-    // Cholesky, lane i computing row i of L (left-looking, one column per step).
+#pragma unroll
+    for (int j = 0; j < GMAX; ++j) inverse_rows[j] = is_rank && j < G ? sh.normal[lane][j] : T(0);
+    __syncwarp();
     const T floor = pivot_floor * warp_max(is_rank ? sh.normal[lane][lane] : T(0));
-    for (int k = 0; k < G; ++k) {
-      if (lane == k) {
-        T pivot = sh.normal[k][k];
-        for (int j = 0; j < k; ++j) pivot -= sh.normal[k][j] * sh.normal[k][j];
-        // A pivot too small to trust drops its unknown (as on the CPU).
-        if (!(pivot > floor) || !isfinite(pivot)) pivot = sizeof(T) == 4 ? T(1e30) : T(1e128);
-        const T inverse = rsqrt(pivot);
-        sh.normal[k][k] = pivot * inverse;
-        sh.inv_diag[k] = inverse;
-      }
-      __syncwarp();
-      if (lane > k && lane < G) {
-        T sum = sh.normal[lane][k];
-        for (int j = 0; j < k; ++j) sum -= sh.normal[lane][j] * sh.normal[k][j];
-        sh.normal[lane][k] = sum * sh.inv_diag[k];
-      }
-      __syncwarp();
-    }
+    invert_rows(inverse_rows, G, floor);
 
     // Predictor, then the centring parameter from how far it gets.
     direction(T(0), T(0));
@@ -460,19 +609,19 @@ __device__ inline void load_structure(const DeviceMinMaxShape& shape, Structure*
   __syncwarp();
 }
 
-template <int EPL>
+template <int EPL, int GMAX>
 __global__ void __launch_bounds__(32) minmax_kernel_double(DeviceMinMaxShape shape, MinMaxKernelOptions options,
                                                            lplb_minmax_batch groups, lplb_minmax_solution out) {
   __shared__ Structure structure;
   __shared__ Shared<double> sh;
   load_structure(shape, &structure);
   int iterations = 0;
-  solve_group<double, EPL>(shape, options, groups, out, sh, structure, true, 0, &iterations);
+  solve_group<double, EPL, GMAX>(shape, options, groups, out, sh, structure, true, 0, &iterations);
 }
 
 // float32 iterations; a group they leave without a certificate is solved again in float64 (on
 // H100/H200 float64 runs at half the float32 rate, so the safeguard is cheap).
-template <int EPL>
+template <int EPL, int GMAX>
 __global__ void __launch_bounds__(32) minmax_kernel_float(DeviceMinMaxShape shape, MinMaxKernelOptions options,
                                                           lplb_minmax_batch groups, lplb_minmax_solution out) {
   __shared__ Structure structure;
@@ -482,11 +631,11 @@ __global__ void __launch_bounds__(32) minmax_kernel_float(DeviceMinMaxShape shap
   } sh;
   load_structure(shape, &structure);
   int iterations = 0;
-  const int status = solve_group<float, EPL>(shape, options, groups, out, sh.single, structure, false, 0, &iterations);
+  const int status = solve_group<float, EPL, GMAX>(shape, options, groups, out, sh.single, structure, false, 0, &iterations);
   if (status == LPLB_STATUS_OPTIMAL) return;
   __syncwarp();
   int more = 0;
-  solve_group<double, EPL>(shape, options, groups, out, sh.twice, structure, true, iterations, &more);
+  solve_group<double, EPL, GMAX>(shape, options, groups, out, sh.twice, structure, true, iterations, &more);
 }
 
 }  // namespace
@@ -494,23 +643,25 @@ __global__ void __launch_bounds__(32) minmax_kernel_float(DeviceMinMaxShape shap
 cudaError_t launch_minmax(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
                           const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream) {
   if (groups.batch <= 0) return cudaSuccess;
-  // Edges per lane as a compile-time count: the per-edge state stays in registers.
-  const int edges = shape.n_ranks * shape.n_slots;
+  // Edges per lane and the largest group as compile-time counts, so that the per-edge state
+  // and the rows of the inverse stay in registers: the smallest of three sizes that fits.
+  const int ranks = shape.n_ranks, edges = ranks * shape.n_slots;
+  const int size = ranks <= 8 && edges <= 32 ? 0 : (ranks <= 16 && edges <= 64 ? 1 : 2);
   const dim3 grid(groups.batch), block(32);
   if (options.single_precision) {
-    if (edges <= 32) {
-      minmax_kernel_float<1><<<grid, block, 0, stream>>>(shape, options, groups, out);
-    } else if (edges <= 64) {
-      minmax_kernel_float<2><<<grid, block, 0, stream>>>(shape, options, groups, out);
+    if (size == 0) {
+      minmax_kernel_float<1, 8><<<grid, block, 0, stream>>>(shape, options, groups, out);
+    } else if (size == 1) {
+      minmax_kernel_float<2, 16><<<grid, block, 0, stream>>>(shape, options, groups, out);
     } else {
-      minmax_kernel_float<4><<<grid, block, 0, stream>>>(shape, options, groups, out);
+      minmax_kernel_float<4, 32><<<grid, block, 0, stream>>>(shape, options, groups, out);
     }
-  } else if (edges <= 32) {
-    minmax_kernel_double<1><<<grid, block, 0, stream>>>(shape, options, groups, out);
-  } else if (edges <= 64) {
-    minmax_kernel_double<2><<<grid, block, 0, stream>>>(shape, options, groups, out);
+  } else if (size == 0) {
+    minmax_kernel_double<1, 8><<<grid, block, 0, stream>>>(shape, options, groups, out);
+  } else if (size == 1) {
+    minmax_kernel_double<2, 16><<<grid, block, 0, stream>>>(shape, options, groups, out);
   } else {
-    minmax_kernel_double<4><<<grid, block, 0, stream>>>(shape, options, groups, out);
+    minmax_kernel_double<4, 32><<<grid, block, 0, stream>>>(shape, options, groups, out);
   }
   return cudaGetLastError();
 }
