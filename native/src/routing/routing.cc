@@ -219,3 +219,25 @@ lplb_error lplb_map_experts_device(const lplb_expert_ids*, int32_t, const lplb_r
 
 }  // extern "C"
 #endif
+
+#if !LPLB_CUDA_BUILT
+#include "lplb/step.h"
+// The GPU step of a build without CUDA.
+extern "C" {
+
+lplb_error lplb_step_create(const lplb_step_layout*, const lplb_ipm_settings*, int64_t, int32_t, lplb_step** out) {
+  lplb::clear_last_error();
+  if (out) *out = nullptr;
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE,
+                              "backend CUDA is unavailable: this build of lplb has no CUDA backend (configured without CUDA)");
+}
+lplb_error lplb_step_count(lplb_step*, const lplb_expert_ids*, void*) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
+int32_t* lplb_step_local_counts(lplb_step*) { return nullptr; }
+lplb_error lplb_step_solve_map(lplb_step*, const lplb_expert_ids*, const int32_t*, int32_t*, void*) {
+  return LPLB_ERR_BACKEND_UNAVAILABLE;
+}
+lplb_error lplb_step_read(lplb_step*, double*, int32_t*, double*, int64_t*, void*) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
+void lplb_step_destroy(lplb_step*) {}
+
+}  // extern "C"
+#endif
