@@ -8,8 +8,10 @@
 //   solveBatchAsync  see solve_async.h
 //   MinMaxWorkspace  see minmax_workspace.h
 //   countExperts, mapExperts  see routing.h
+//   device memory, streams, DeviceStep  see device.h
 #include <napi.h>
 
+#include "device.h"
 #include "lplb/ipm.h"
 #include "minmax_workspace.h"
 #include "routing.h"
@@ -20,7 +22,7 @@ namespace lplb_addon {
 namespace {
 
 // Bump when the argument layout of any export changes.
-constexpr int kBindingVersion = 3;
+constexpr int kBindingVersion = 4;
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -47,6 +49,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("MinMaxWorkspace", MinMaxWorkspace::Define(env));
   exports.Set("countExperts", Napi::Function::New<CountExperts>(env, "countExperts"));
   exports.Set("mapExperts", Napi::Function::New<MapExperts>(env, "mapExperts"));
+  exports.Set("deviceAlloc", Napi::Function::New<DeviceAlloc>(env, "deviceAlloc"));
+  exports.Set("deviceFree", Napi::Function::New<DeviceFree>(env, "deviceFree"));
+  exports.Set("copyToDevice", Napi::Function::New<CopyToDevice>(env, "copyToDevice"));
+  exports.Set("copyToHost", Napi::Function::New<CopyToHost>(env, "copyToHost"));
+  exports.Set("streamCreate", Napi::Function::New<StreamCreate>(env, "streamCreate"));
+  exports.Set("streamDestroy", Napi::Function::New<StreamDestroy>(env, "streamDestroy"));
+  exports.Set("streamSynchronize", Napi::Function::New<StreamSynchronize>(env, "streamSynchronize"));
+  exports.Set("DeviceStep", DeviceStep::Define(env));
   return exports;
 }
 

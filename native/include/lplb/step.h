@@ -14,12 +14,28 @@
 #ifndef LPLB_STEP_H
 #define LPLB_STEP_H
 
+#include <stddef.h>
+
 #include "lplb/minmax.h"
 #include "lplb/routing.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Device memory and streams for callers without the CUDA runtime of their own (the Node addon):
+ * thin wrappers of cudaMalloc, cudaFree, cudaMemcpyAsync, cudaStreamCreate and
+ * cudaStreamSynchronize on the current device. Builds without CUDA return
+ * LPLB_ERR_BACKEND_UNAVAILABLE. */
+lplb_error lplb_device_alloc(size_t bytes, void** out);
+lplb_error lplb_device_free(void* pointer);
+/* Copies between host and device (to_device selects the direction) on `stream`; waits for it
+ * when `wait` is nonzero. */
+lplb_error lplb_device_copy(void* destination, const void* source, size_t bytes, int32_t to_device, void* stream,
+                            int32_t wait);
+lplb_error lplb_stream_create(void** out);
+lplb_error lplb_stream_destroy(void* stream);
+lplb_error lplb_stream_synchronize(void* stream);
 
 typedef struct lplb_step_layout {
   int32_t n_experts;            /* logical experts, in [1, 8192] */

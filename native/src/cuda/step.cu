@@ -317,3 +317,53 @@ void lplb_step_destroy(lplb_step* step) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+lplb_error lplb_device_alloc(size_t bytes, void** out) {
+  lplb::clear_last_error();
+  if (!out) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  const cudaError_t error = cudaMalloc(out, bytes == 0 ? 1 : bytes);
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaMalloc", error);
+}
+
+lplb_error lplb_device_free(void* pointer) {
+  lplb::clear_last_error();
+  const cudaError_t error = cudaFree(pointer);
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaFree", error);
+}
+
+lplb_error lplb_device_copy(void* destination, const void* source, size_t bytes, int32_t to_device, void* stream,
+                            int32_t wait) {
+  lplb::clear_last_error();
+  if (bytes == 0) return LPLB_OK;
+  if (!destination || !source) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "NULL source or destination");
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  cudaError_t error = cudaMemcpyAsync(destination, source, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, s);
+  if (error == cudaSuccess && wait) error = cudaStreamSynchronize(s);
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaMemcpyAsync", error);
+}
+
+lplb_error lplb_stream_create(void** out) {
+  lplb::clear_last_error();
+  if (!out) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "out is NULL");
+  cudaStream_t stream = nullptr;
+  const cudaError_t error = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+  *out = stream;
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaStreamCreate", error);
+}
+
+lplb_error lplb_stream_destroy(void* stream) {
+  lplb::clear_last_error();
+  const cudaError_t error = cudaStreamDestroy(static_cast<cudaStream_t>(stream));
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaStreamDestroy", error);
+}
+
+lplb_error lplb_stream_synchronize(void* stream) {
+  lplb::clear_last_error();
+  const cudaError_t error = cudaStreamSynchronize(static_cast<cudaStream_t>(stream));
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaStreamSynchronize", error);
+}
+
+}  // extern "C"

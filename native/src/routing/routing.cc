@@ -238,6 +238,18 @@ lplb_error lplb_step_solve_map(lplb_step*, const lplb_expert_ids*, const int32_t
 }
 lplb_error lplb_step_read(lplb_step*, double*, int32_t*, double*, int64_t*, void*) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
 void lplb_step_destroy(lplb_step*) {}
+lplb_error lplb_device_alloc(size_t, void** out) {
+  if (out) *out = nullptr;
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "backend CUDA is unavailable: this build of lplb has no CUDA backend");
+}
+lplb_error lplb_device_free(void*) { return LPLB_OK; }
+lplb_error lplb_device_copy(void*, const void*, size_t, int32_t, void*, int32_t) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
+lplb_error lplb_stream_create(void** out) {
+  if (out) *out = nullptr;
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "backend CUDA is unavailable: this build of lplb has no CUDA backend");
+}
+lplb_error lplb_stream_destroy(void*) { return LPLB_OK; }
+lplb_error lplb_stream_synchronize(void*) { return LPLB_OK; }
 
 }  // extern "C"
 #endif

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 3;
+export const BINDING_VERSION = 4;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -91,6 +91,28 @@ export interface NativeMinMaxWorkspace {
   readonly disposed: boolean;
 }
 
+/** A native `lplb_step` (see `native/addon/device.h`). */
+export interface NativeDeviceStep {
+  count(ids: bigint, length: number, width: number, stream: bigint | null): void;
+  localCounts(): bigint;
+  solveMap(
+    ids: bigint,
+    length: number,
+    width: number,
+    globalCounts: bigint | null,
+    out: bigint,
+    stream: bigint | null,
+  ): void;
+  read(
+    keep: Float64Array | null,
+    status: Int32Array | null,
+    maxLoad: Float64Array | null,
+    stream: bigint | null,
+  ): number;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
 /** What `lplb_get_capabilities` reports. */
 export interface NativeCapabilities {
   readonly versionMajor: number;
@@ -119,6 +141,14 @@ export interface NativeBinding {
     chunkOffsets: Int32Array | null,
   ): number;
   mapExperts(ids: Int32Array | BigInt64Array, nExperts: number, routes: Int32Array, out: Int32Array): number;
+  deviceAlloc(bytes: number): bigint;
+  deviceFree(pointer: bigint): void;
+  copyToDevice(pointer: bigint, source: ArrayBufferView, stream: bigint | null, wait: boolean): void;
+  copyToHost(destination: ArrayBufferView, pointer: bigint, stream: bigint | null, wait: boolean): void;
+  streamCreate(): bigint;
+  streamDestroy(stream: bigint): void;
+  streamSynchronize(stream: bigint | null): void;
+  readonly DeviceStep: new (config: Record<string, unknown>) => NativeDeviceStep;
 }
 
 /** A loaded addon and where it came from. */
@@ -157,7 +187,8 @@ function isBinding(value: unknown): value is NativeBinding {
     typeof candidate.Workspace === "function" &&
     typeof candidate.MinMaxWorkspace === "function" &&
     typeof candidate.countExperts === "function" &&
-    typeof candidate.mapExperts === "function"
+    typeof candidate.mapExperts === "function" &&
+    typeof candidate.DeviceStep === "function"
   );
 }
 

@@ -8,6 +8,8 @@
  * - {@link createMinMaxSolver}: the LPLB min-max LP of a redundancy group, by a solver
  *   specialised to its structure, with a certified answer.
  * - {@link countExperts}, {@link mapExperts}: the native token routing kernels.
+ * - {@link DeviceArray}, {@link CudaStream}, {@link createDeviceStep}: device memory and the whole
+ *   LPLB step on the GPU.
  * - {@link capabilities}: version and backends of the loaded addon.
  *
  * Problems and solutions use the types of `@lplb/lp`. Infeasible, unbounded and unconverged
@@ -25,6 +27,15 @@ export type {
   LpStatus,
 } from "@lplb/lp";
 export { capabilities, type IpmCapabilities, type IpmCudaCapabilities } from "./capabilities.js";
+export {
+  CudaStream,
+  createDeviceStep,
+  DeviceArray,
+  type DeviceArrayKind,
+  type DeviceStep,
+  type DeviceStepLayout,
+  type DeviceStepResult,
+} from "./device.js";
 export {
   createMinMaxSolver,
   MINMAX_MAX_EDGES,

@@ -43,7 +43,7 @@ describe("loadBinding", () => {
     const stale = join(dir, "stale.cjs");
     writeFileSync(
       stale,
-      "module.exports = { bindingVersion: 0, capabilities() {}, solveBatchAsync() {}, Workspace: class {}, MinMaxWorkspace: class {}, countExperts() {}, mapExperts() {} };",
+      "module.exports = { bindingVersion: 0, capabilities() {}, solveBatchAsync() {}, Workspace: class {}, MinMaxWorkspace: class {}, countExperts() {}, mapExperts() {}, DeviceStep: class {} };",
     );
     const missing = join(dir, "missing.node");
 

@@ -11,7 +11,14 @@ import {
   expectOptions,
   InvalidArgumentError,
 } from "@lplb/errors";
-import { capabilities, createMinMaxSolver, type MinMaxSolver } from "@lplb/ipm";
+import {
+  capabilities,
+  createDeviceStep,
+  createMinMaxSolver,
+  DeviceArray,
+  type DeviceStep,
+  type MinMaxSolver,
+} from "@lplb/ipm";
 import { balanceOf, createLplbLayout, type LplbLayout, type LpStatus } from "@lplb/lp";
 import { type Topology, toTopology } from "@lplb/topology";
 import { type Group, LocalGroup } from "./group.js";
@@ -24,6 +31,10 @@ import {
   selectTargets,
   type TokenCounts,
 } from "./tokens.js";
+
+/** Why backend 'auto' picks the CPU on a machine where CUDA is usable. */
+const AUTO_STAYS_ON_CPU =
+  "CUDA usable, but 'auto' picks the CPU: the planner's CUDA pipeline has not yet run through its GPU tests; ask for backend 'cuda' to use it";
 
 /** Where the planner runs its pipeline. */
 export type PlannerBackend = "cpu" | "cuda" | "auto";
@@ -42,7 +53,12 @@ export interface PlannerOptions {
   readonly group?: Group;
   /** GPUs per node, used by the EPLB reordering; default 8. */
   readonly gpusPerNode?: number;
-  /** Backend; default `'cpu'`. `'auto'` picks CUDA when usable (see {@link Planner.backend}). */
+  /**
+   * Backend; default `'cpu'`. `'cuda'` runs count, solve and map of {@link Planner.run} on the
+   * GPU (one device step with buffers allocated once; groups of up to 32 ranks). Its native
+   * step is verified on an H200; this TypeScript path has not yet run on a GPU, so `'auto'`
+   * picks the CPU for now and says why in {@link Planner.backendReason}.
+   */
   readonly backend?: PlannerBackend;
   /** LP solver arithmetic; default `'float64'`. */
   readonly precision?: "float64" | "float32";
@@ -112,6 +128,11 @@ export class Planner {
   private layout!: LplbLayout;
   private table!: RoutingTable;
   private readonly solver: MinMaxSolver;
+  private readonly solverOptions: { precision: "float64" | "float32"; tolerance?: number; maxIterations?: number };
+  /** Backend 'cuda': the device step of the current placement and its id buffers (grown on demand). */
+  private device:
+    | { step: DeviceStep; ids: DeviceArray; out: DeviceArray<"int32">; counts?: DeviceArray<"int32"> }
+    | undefined;
 
   constructor(options: PlannerOptions) {
     const o = expectOptions("options", options);
@@ -181,16 +202,26 @@ export class Planner {
       o.maxIterations === undefined ? undefined : expectInteger("options.maxIterations", o.maxIterations, 1, 10_000);
 
     const cuda = capabilities().cuda;
-    if (backend === "cuda") {
-      throw new CudaUnavailableError(
-        `backend 'cuda' is not available: ${cuda.reason || "the planner's CUDA pipeline is not built"}; use backend 'cpu'`,
-      );
+    const cudaReason = !cuda.usable
+      ? cuda.reason
+      : G > 32
+        ? `the CUDA step takes groups of up to 32 ranks, this topology has ${G}`
+        : E > 8192
+          ? `the CUDA step takes up to 8192 logical experts, got ${E}`
+          : "";
+    if (backend === "cuda" && cudaReason !== "") {
+      throw new CudaUnavailableError(`backend 'cuda' is not available: ${cudaReason}; use backend 'cpu'`);
     }
-    this.backend = "cpu";
-    this.backendReason =
-      backend === "auto"
-        ? `CUDA not usable: ${cuda.reason || "the planner's CUDA pipeline is not built"}`
-        : "requested";
+    // 'auto' stays on the CPU until the CUDA pipeline has run through this package's GPU tests
+    // on a GPU (its native step has; see docs/benchmarks.md).
+    const autoReason = cudaReason !== "" ? `CUDA not usable: ${cudaReason}` : AUTO_STAYS_ON_CPU;
+    this.backend = backend === "cuda" ? "cuda" : "cpu";
+    this.backendReason = backend === "auto" ? autoReason : "requested";
+    this.solverOptions = {
+      precision,
+      ...(tolerance === undefined ? {} : { tolerance }),
+      ...(maxIterations === undefined ? {} : { maxIterations }),
+    };
 
     this.nLogicalExperts = E;
     this.nRoutedExperts = nRouted;
@@ -249,6 +280,7 @@ export class Planner {
       }
     }
     this.mapping = mapping;
+    this.releaseDevice();
     this.table = { originalOf, copyOf, probIndexOf };
   }
 
@@ -386,6 +418,15 @@ export class Planner {
   run(idx: ExpertIds, out?: Int32Array): RunResult {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
+    if (this.backend === "cuda") {
+      if (this.group.size > 1) {
+        throw new InvalidArgumentError(
+          "options.group",
+          "expected runAsync() for an EP group of several ranks with backend 'cuda' (its all-reduce runs on the host)",
+        );
+      }
+      return this.runOnDevice(idx, target, undefined);
+    }
     const local = countTokens(idx, this.nLogicalExperts, 1);
     const global = Float64Array.from(local.counts);
     const pending = this.group.allReduceSum(global);
@@ -402,6 +443,11 @@ export class Planner {
   async runAsync(idx: ExpertIds, out?: Int32Array): Promise<RunResult> {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
+    if (this.backend === "cuda") {
+      return this.runOnDevice(idx, target, async (counts) => {
+        await this.group.allReduceSum(counts);
+      });
+    }
     const local = countTokens(idx, this.nLogicalExperts, 1);
     const global = Float64Array.from(local.counts);
     await this.group.allReduceSum(global);
@@ -425,9 +471,136 @@ export class Planner {
     return { ...solved, physicalIds, localCounts: local.counts };
   }
 
-  /** Frees the native solver workspace. The planner cannot be used afterwards. */
+  /** The device step of the current placement, with id buffers for at least `length` ids. */
+  private deviceFor(length: number, kind: "int32" | "int64") {
+    const current = this.device;
+    if (current && current.step.maxIds >= length && current.ids.kind === kind) return current;
+    this.releaseDevice();
+    const capacity = Math.max(length, 2 * (current?.step.maxIds ?? 0), 1024);
+    const G = this.topology.groupSize;
+    const perRank = this.nRoutedExperts / this.epSize;
+    const { originalOf, copyOf, probIndexOf } = this.table;
+    const step = createDeviceStep(
+      {
+        nExperts: this.nLogicalExperts,
+        nGroups: this.nGroups,
+        nRanks: G,
+        nSlots: this.topology.slots,
+        replicaRank: this.topology.toInt32Array("o2r"),
+        slotIndex: probIndexOf,
+        rankIndex: Int32Array.from(originalOf, (physical) => Math.floor(physical / perRank)),
+        originalOf,
+        copyOf: Int32Array.from(copyOf, (c, e) => (c >= 0 ? c : originalOf[e])),
+      },
+      { maxIds: capacity, nChunks: 128 },
+      this.solverOptions,
+    );
+    this.device = { step, ids: DeviceArray.alloc(kind, capacity), out: DeviceArray.alloc("int32", capacity) };
+    return this.device;
+  }
+
+  private releaseDevice(): void {
+    if (!this.device) return;
+    this.device.step.dispose();
+    this.device.ids.dispose();
+    this.device.out.dispose();
+    this.device.counts?.dispose();
+    this.device = undefined;
+  }
+
+  /**
+   * One step on the GPU: upload the ids, count, (all-reduce the counts on the host when
+   * `reduce` is given), solve and map, then read the results back.
+   */
+  private runOnDevice(
+    idx: ExpertIds,
+    out: Int32Array,
+    reduce: ((counts: Float64Array) => Promise<void>) | undefined,
+  ): RunResult;
+  private runOnDevice(
+    idx: ExpertIds,
+    out: Int32Array,
+    reduce: (counts: Float64Array) => Promise<void>,
+  ): Promise<RunResult>;
+  private runOnDevice(
+    idx: ExpertIds,
+    out: Int32Array,
+    reduce: ((counts: Float64Array) => Promise<void>) | undefined,
+  ): RunResult | Promise<RunResult> {
+    const n = idx.length;
+    const device = this.deviceFor(n, idx instanceof BigInt64Array ? "int64" : "int32");
+    if (n > 0) device.ids.copyFromHost(idx as never);
+    device.step.count(device.ids as DeviceArray<"int32">, n);
+    const localCounts = Float64Array.from(device.step.localCounts().toHost());
+    const finish = (global: Float64Array, globalDevice: DeviceArray<"int32"> | undefined): RunResult => {
+      device.step.solveAndMap(device.ids as DeviceArray<"int32">, device.out, {
+        length: n,
+        globalCounts: globalDevice,
+      });
+      const result = device.step.read();
+      if (result.badIndex >= 0) {
+        const value = idx[result.badIndex];
+        throw new InvalidArgumentError(
+          "idx",
+          `expected an expert id in [-1, ${this.nLogicalExperts - 1}] for idx[${result.badIndex}], got ${describe(value)}`,
+        );
+      }
+      if (n > 0) device.out.toHost(out);
+      return { ...this.resultFromDevice(global, result), physicalIds: out, localCounts };
+    };
+    if (reduce === undefined) return finish(localCounts, undefined);
+    const global = Float64Array.from(localCounts);
+    return reduce(global).then(() => {
+      expectFiniteArray("the group's all-reduced counts", global, { min: 0, length: this.nLogicalExperts });
+      device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
+      device.counts.copyFromHost(Int32Array.from(global));
+      return finish(global, device.counts);
+    });
+  }
+
+  private resultFromDevice(
+    global: Float64Array,
+    result: { keep: Float64Array; status: Int32Array; maxLoad: Float64Array },
+  ): ProbsResult {
+    const statusNames = [
+      "optimal",
+      "primal_infeasible",
+      "dual_infeasible",
+      "iteration_limit",
+      "numerical_error",
+    ] as const;
+    let largest = 0;
+    for (const value of global) largest = Math.max(largest, value);
+    const status: LpStatus[] = [];
+    const objective = new Float64Array(this.nGroups);
+    const fallbackGroups: number[] = [];
+    for (let g = 0; g < this.nGroups; g++) {
+      const s = statusNames[result.status[g]] ?? "numerical_error";
+      status.push(s);
+      if (s === "optimal") {
+        objective[g] = largest > 0 ? result.maxLoad[g] / largest : 0;
+      } else {
+        objective[g] = Number.NaN;
+        fallbackGroups.push(g);
+      }
+    }
+    const rankLoads = this.layout.rankLoads(global, result.keep);
+    return {
+      probs: result.keep,
+      workload: global,
+      status,
+      objective,
+      optimalGroups: this.nGroups - fallbackGroups.length,
+      fallbackGroups,
+      rankLoads,
+      balance: balanceOf(rankLoads),
+    };
+  }
+
+  /** Frees the native solver workspace and any device memory. The planner cannot be used afterwards. */
   dispose(): void {
     this.solver.dispose();
+    this.releaseDevice();
   }
 
   [Symbol.dispose](): void {

@@ -1,6 +1,7 @@
 import { rebalanceExperts } from "@lplb/eplb";
 import { InvalidArgumentError } from "@lplb/errors";
 import { solveWithHighs } from "@lplb/highs-oracle";
+import { capabilities } from "@lplb/ipm";
 import { cube, hypercube, ring, type Topology, torus2d } from "@lplb/topology";
 import { describe, expect, it } from "vitest";
 import { balanceOf, createSimulatedGroup, Planner, type ProbsResult } from "../src/index.js";
@@ -396,10 +397,18 @@ describe("invalid options and arguments", () => {
     expect(() => planner.weightedSelectTarget(ids, probs, {} as never)).toThrow("countWorkload()");
   });
 
-  it("backend 'cuda' is refused with a reason; 'auto' says what it picked", () => {
-    expect(() => new Planner({ ...base, backend: "cuda" })).toThrow("backend 'cuda' is not available");
+  it("backend 'cuda' is refused with a reason where CUDA is not usable; 'auto' says what it picked", () => {
+    const usable = capabilities().cuda.usable;
+    if (!usable) expect(() => new Planner({ ...base, backend: "cuda" })).toThrow("backend 'cuda' is not available");
     using planner = new Planner({ ...base, backend: "auto" });
     expect(planner.backend).toBe("cpu");
-    expect(planner.backendReason).toMatch(/CUDA not usable/);
+    expect(planner.backendReason).toMatch(usable ? /ask for backend 'cuda'/ : /CUDA not usable/);
+    // A topology larger than the CUDA step takes is refused by name even with a device.
+    if (usable) {
+      const ring40 = Array.from({ length: 40 }, (_, i) => [(i + 1) % 40]);
+      expect(
+        () => new Planner({ r2o: ring40, nLogicalExperts: 80, nRoutedExperts: 120, epSize: 40, backend: "cuda" }),
+      ).toThrow(/32 ranks/);
+    }
   });
 });
