@@ -24,25 +24,12 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_support.h"
 #include "lplb/minmax.h"
 
 namespace {
 
-int failures = 0;
-
-void fail(const std::string& what) {
-  ++failures;
-  std::fprintf(stderr, "FAILED: %s\n", what.c_str());
-}
-
-#define CUDA_OK(call)                                                                                  \
-  do {                                                                                                 \
-    const cudaError_t e = (call);                                                                      \
-    if (e != cudaSuccess) {                                                                            \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e));       \
-      std::exit(1);                                                                                    \
-    }                                                                                                  \
-  } while (0)
+using lplb_cuda_test::fail;
 
 struct Group {
   std::string name;
@@ -354,8 +341,7 @@ int main(int argc, char** argv) {
   const bool only_bench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
   const int per_group = argc > 2 ? std::atoi(argv[2]) : 60;
   if (!only_bench) {
-    const uint64_t seed = std::getenv("LPLB_TEST_SEED") ? std::strtoull(std::getenv("LPLB_TEST_SEED"), nullptr, 10)
-                                                        : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const uint64_t seed = lplb_cuda_test::seed();
     std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
     std::mt19937_64 rng(seed);
     std::vector<Group> groups{cube(), torus(4, 4), torus(8, 4), ring(8), ring(32)};
@@ -390,6 +376,5 @@ int main(int argc, char** argv) {
       bench(32, precision);
     }
   }
-  std::printf("%s (%d failures)\n", failures == 0 ? "PASS" : "FAIL", failures);
-  return failures == 0 ? 0 : 1;
+  return lplb_cuda_test::finish();
 }

@@ -18,41 +18,16 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_support.h"
 #include "lplb/routing.h"
 
 __global__ void empty_kernel() {}
 
 namespace {
 
-int failures = 0;
-void fail(const std::string& what) {
-  ++failures;
-  std::fprintf(stderr, "FAILED: %s\n", what.c_str());
-}
-
-#define CUDA_OK(call)                                                                            \
-  do {                                                                                           \
-    const cudaError_t e = (call);                                                                \
-    if (e != cudaSuccess) {                                                                      \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e)); \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
-
-template <typename T>
-T* upload(const std::vector<T>& host) {
-  T* device = nullptr;
-  CUDA_OK(cudaMalloc(&device, sizeof(T) * std::max<size_t>(host.size(), 1)));
-  if (!host.empty()) CUDA_OK(cudaMemcpy(device, host.data(), sizeof(T) * host.size(), cudaMemcpyHostToDevice));
-  return device;
-}
-
-template <typename T>
-std::vector<T> download(const T* device, size_t count) {
-  std::vector<T> host(count);
-  if (count) CUDA_OK(cudaMemcpy(host.data(), device, sizeof(T) * count, cudaMemcpyDeviceToHost));
-  return host;
-}
+using lplb_cuda_test::fail;
+using lplb_cuda_test::download;
+using lplb_cuda_test::upload;
 
 struct Outcome {
   std::vector<int32_t> counts, offsets, out;
@@ -238,8 +213,7 @@ int main(int argc, char** argv) {
     return 77;
   }
   const bool with_bench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
-  const uint64_t seed = std::getenv("LPLB_TEST_SEED") ? std::strtoull(std::getenv("LPLB_TEST_SEED"), nullptr, 10)
-                                                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const uint64_t seed = lplb_cuda_test::seed();
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
   const int trials = argc > 2 ? std::atoi(argv[2]) : 40;
@@ -249,6 +223,5 @@ int main(int argc, char** argv) {
   }
   invalid_ids();
   if (with_bench) bench();
-  std::printf("%s (%d failures)\n", failures == 0 ? "PASS" : "FAIL", failures);
-  return failures == 0 ? 0 : 1;
+  return lplb_cuda_test::finish();
 }

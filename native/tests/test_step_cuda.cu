@@ -19,24 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_support.h"
 #include "lplb/step.h"
 
 namespace {
 
-int failures = 0;
-void fail(const std::string& what) {
-  ++failures;
-  std::fprintf(stderr, "FAILED: %s\n", what.c_str());
-}
-
-#define CUDA_OK(call)                                                                            \
-  do {                                                                                           \
-    const cudaError_t e = (call);                                                                \
-    if (e != cudaSuccess) {                                                                      \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e)); \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
+using lplb_cuda_test::fail;
 
 // A placement like @lplb/planner's without history: rank r owns experts r*own .. r*own+own-1;
 // its first R are replicated, expert j of the rank into slot j % D; copies over the cube.
@@ -240,7 +228,7 @@ int main(int argc, char** argv) {
     std::printf("SKIP: no usable CUDA device\n");
     return 77;
   }
-  const uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const uint64_t seed = lplb_cuda_test::seed();
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
   const Placement ep32 = cube_placement(32, 256), ep256 = cube_placement(256, 2048);
@@ -252,6 +240,5 @@ int main(int argc, char** argv) {
     bench(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube, 4096 x 8 ids");
     bench(ep256, skewed_ids(rng, 4096 * 8, 2048), "EP256 cube, 4096 x 8 ids");
   }
-  std::printf("%s (%d failures)\n", failures == 0 ? "PASS" : "FAIL", failures);
-  return failures == 0 ? 0 : 1;
+  return lplb_cuda_test::finish();
 }

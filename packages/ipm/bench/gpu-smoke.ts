@@ -6,19 +6,16 @@
  * host arrays in and out (the copies to and from the device included).
  */
 import { capabilities, createMinMaxSolver } from "../src/index.js";
-import { CUBE, HYPERCUBE, LOAD_KINDS, randomLoads, TORUS_8X4, type Topology } from "../test/support/lplb.js";
+import {
+  CUBE,
+  HYPERCUBE,
+  LOAD_KINDS,
+  randomLoads,
+  replicaRanks,
+  TORUS_8X4,
+  type Topology,
+} from "../test/support/lplb.js";
 import { Rng } from "../test/support/random.js";
-
-function replicaRanks(topology: Topology): Int32Array {
-  const slots = topology.columns.length;
-  const replica = new Int32Array(topology.groupSize * slots);
-  topology.columns.forEach((column, d) => {
-    column.forEach((source, i) => {
-      replica[source * slots + d] = i;
-    });
-  });
-  return replica;
-}
 
 function batch(rng: Rng, topology: Topology, count: number) {
   const g = topology.groupSize;

@@ -21,6 +21,7 @@ import {
   LOAD_KINDS,
   lplbProgram,
   randomLoads,
+  replicaRanks,
   SHIFT_64X4,
   TORUS_8X4,
   type Topology,
@@ -51,18 +52,6 @@ function measure(run: () => void, lpsPerRun: number): number {
 
 function single(lp: LinearProgram): LpBatch {
   return packLplb([lp]);
-}
-
-/** replicaRank[source][d] = the rank i with r2o[i][d] = source. */
-function replicaRanks(topology: Topology): Int32Array {
-  const slots = topology.columns.length;
-  const replica = new Int32Array(topology.groupSize * slots);
-  topology.columns.forEach((column, d) => {
-    column.forEach((source, i) => {
-      replica[source * slots + d] = i;
-    });
-  });
-  return replica;
 }
 
 interface MinMaxRow {

@@ -11,23 +11,12 @@ import {
   maxRankLoad,
   RING,
   randomLoads,
+  replicaRanks,
   TORUS_8X4,
-  type Topology,
 } from "./support/lplb.js";
 import { Rng, seedLabel, testSeeds } from "./support/random.js";
 
 const cuda = capabilities().cuda;
-
-function replicaRanks(topology: Topology): Int32Array {
-  const slots = topology.columns.length;
-  const replica = new Int32Array(topology.groupSize * slots);
-  topology.columns.forEach((column, d) => {
-    column.forEach((source, i) => {
-      replica[source * slots + d] = i;
-    });
-  });
-  return replica;
-}
 
 describe.skipIf(!cuda.usable)(`min-max solver on the GPU${cuda.usable ? "" : ` (skipped: ${cuda.reason})`}`, () => {
   for (const seed of testSeeds()) {

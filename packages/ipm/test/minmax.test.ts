@@ -19,23 +19,12 @@ import {
   RING,
   randomLoads,
   randomTopology,
+  replicaRanks,
   SHIFT_64X4,
   TORUS_8X4,
   type Topology,
 } from "./support/lplb.js";
 import { Rng, seedLabel, testSeeds } from "./support/random.js";
-
-/** replicaRank[source][d] = the rank i with r2o[i][d] = source (the topology's o2r). */
-function replicaRanks(topology: Topology): Int32Array {
-  const slots = topology.columns.length;
-  const replica = new Int32Array(topology.groupSize * slots);
-  topology.columns.forEach((column, d) => {
-    column.forEach((source, i) => {
-      replica[source * slots + d] = i;
-    });
-  });
-  return replica;
-}
 
 interface Case {
   readonly label: string;

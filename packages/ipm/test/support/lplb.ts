@@ -172,3 +172,15 @@ export function maxRankLoad(topology: Topology, loads: GroupLoads, x: ArrayLike<
   }
   return max;
 }
+
+/** The topology's o2r as the min-max solver takes it: replicaRank[source][d] = the rank i with r2o[i][d] = source. */
+export function replicaRanks(topology: Topology): Int32Array {
+  const slots = topology.columns.length;
+  const replica = new Int32Array(topology.groupSize * slots);
+  topology.columns.forEach((column, d) => {
+    column.forEach((source, i) => {
+      replica[source * slots + d] = i;
+    });
+  });
+  return replica;
+}
