@@ -15,8 +15,9 @@ interface BenchCommandOptions {
 export function benchCommand(): Command {
   return new Command("bench")
     .description(
-      "Micro-benchmarks: per-group LPLB LPs and the LP over EPLB's placement solved by the native interior-point " +
-        "solver and by HiGHS (WebAssembly) on the same LPs, the planner's per-batch pipeline, and EPLB; prints medians",
+      "Micro-benchmarks: per-group LPLB LPs (by the general native interior-point solver and by the min-max solver) " +
+        "and the LP over EPLB's placement, against HiGHS (WebAssembly) on the same LPs; the planner's per-batch " +
+        "pipeline; EPLB; prints medians",
     )
     .option("--repeats <n>", "timed runs per benchmark", integerOption("--repeats", 1, 100000), 30)
     .option("--seed <n>", "seed of the random workloads", integerOption("--seed", 0, 2 ** 32 - 1), 1)

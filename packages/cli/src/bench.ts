@@ -6,7 +6,7 @@
  */
 import { rebalanceExperts } from "@lplb/eplb";
 import { expectInteger, expectOptions } from "@lplb/errors";
-import { createSolver } from "@lplb/ipm";
+import { createMinMaxSolver, createSolver } from "@lplb/ipm";
 import { createGeneralLayout, createLplbLayout, type LinearProgram, linearProgramAt } from "@lplb/lp";
 import { buildRedundancyMapping, orderExperts, Planner } from "@lplb/planner";
 import { cube, hypercube, type Topology, torus2d } from "@lplb/topology";
@@ -121,26 +121,42 @@ export function runBenchmarks(options?: BenchOptions): BenchResult[] {
       phy2log: mapping.phy2log,
     });
     using solver = createSolver(layout.shape);
+    // The same groups through the solver specialised to them.
+    using minMax = createMinMaxSolver({
+      nRanks: c.topology.groupSize,
+      nSlots: c.topology.slots,
+      replicaRank: c.topology.toInt32Array("o2r"),
+    });
     const ipmTimes = new Float64Array(repeats);
+    const minMaxTimes = new Float64Array(repeats);
     const highsTimes: number[] = [];
     let gap = 0;
+    let minMaxGap = 0;
     for (let run = -1; run < repeats; run++) {
-      const batch = layout.fill(workloadFor(c.experts, 4096, 8, random));
+      const workload = workloadFor(c.experts, 4096, 8, random);
+      const batch = layout.fill(workload);
+      const { w, f } = layout.weights(workload);
       const start = process.hrtime.bigint();
       const solution = solver.solve(batch);
       const elapsed = micros(start);
+      const minMaxStart = process.hrtime.bigint();
+      const split = minMax.solve(f, w);
+      const minMaxElapsed = micros(minMaxStart);
       if (run < 0) continue; // warm-up
       ipmTimes[run] = elapsed;
+      minMaxTimes[run] = minMaxElapsed;
       const lps = Array.from({ length: batch.count }, (_, g) => linearProgramAt(batch, g));
       const reference = highsObjective(checked.highs, lps);
       if (reference !== undefined) {
         highsTimes.push(reference.micros);
         reference.objective.forEach((objective, g) => {
           gap = Math.max(gap, Math.abs(objective - solution.objective[g]));
+          minMaxGap = Math.max(minMaxGap, Math.abs(objective - split.maxLoad[g]));
         });
       }
     }
     results.push(withHighs(c.name, ipmTimes, highsTimes, gap, repeats));
+    results.push(withHighs(`${c.name}, min-max solver`, minMaxTimes, highsTimes, minMaxGap, repeats));
   }
 
   {

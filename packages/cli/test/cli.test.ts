@@ -275,11 +275,12 @@ describe("lplb inspect and bench", () => {
     const run = await runCli(["bench", "--repeats", "2", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(json.results.length).toBe(7);
+    // 4 LPLB cases by both solvers, the LP over EPLB's placement, the planner, EPLB.
+    expect(json.results.length).toBe(11);
     for (const result of json.results) expect(result.medianMicros).toBeGreaterThan(0);
     if (json.highs.available) {
       const lps = json.results.filter((r: { highsMedianMicros?: number }) => r.highsMedianMicros !== undefined);
-      expect(lps.length).toBe(5);
+      expect(lps.length).toBe(9);
       for (const r of lps) expect(r.maxObjectiveGap).toBeLessThan(1e-6);
     } else {
       expect(json.highs.reason).toMatch(/not installed/);
