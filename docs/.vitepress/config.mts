@@ -61,6 +61,7 @@ export default defineConfig({
           { text: "@lplb/topology", link: "/guide/topology" },
           { text: "@lplb/lp", link: "/guide/lp" },
           { text: "@lplb/ipm", link: "/guide/ipm" },
+          { text: "@lplb/launch", link: "/guide/launch" },
           { text: "@lplb/errors", link: "/guide/errors" },
         ],
       },

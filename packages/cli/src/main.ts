@@ -1,6 +1,7 @@
 /** Runs the `lplb` program and maps its outcome to an exit code. */
 import { InvalidArgumentError, LplbError } from "@lplb/errors";
 import { CommanderError } from "commander";
+import { LaunchFailedError } from "./launch-command.js";
 import { createProgram } from "./program.js";
 
 /** Exit code for success. */
@@ -12,10 +13,12 @@ export const EXIT_USAGE = 2;
 
 /**
  * The exit code of an error thrown by the program: 0 for help and version output, 2 for usage
- * errors and {@link InvalidArgumentError}, 1 for everything else.
+ * errors and {@link InvalidArgumentError}, the failing rank's code for `lplb launch`, 1 for
+ * everything else.
  */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (error instanceof LaunchFailedError) return error.exitCode;
   if (InvalidArgumentError.isInstance(error)) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
@@ -27,7 +30,7 @@ export function exitCodeOf(error: unknown): number {
  */
 export function errorLine(error: unknown): string | undefined {
   if (error instanceof CommanderError) return undefined;
-  if (LplbError.isInstance(error)) return `lplb: ${error.message}\n`;
+  if (LplbError.isInstance(error) || error instanceof LaunchFailedError) return `lplb: ${error.message}\n`;
   return `lplb: ${(error as Error)?.stack ?? String(error)}\n`;
 }
 

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { benchCommand } from "./bench-command.js";
 import { eplbCommand } from "./eplb-command.js";
 import { cliVersion, inspectCommand } from "./inspect-command.js";
+import { launchCommand } from "./launch-command.js";
 import { simulateCommand } from "./simulate-command.js";
 import { topologyCommand } from "./topology-command.js";
 
@@ -17,8 +18,17 @@ export function createProgram(): Command {
     .description("Linear-programming load balancing for Mixture-of-Experts expert parallelism")
     .version(cliVersion(), "-V, --version", "print the version")
     .showHelpAfterError("(add --help for usage)")
+    // Options after a subcommand belong to it: `lplb launch -n 2 script.js --x` passes --x on.
+    .enablePositionalOptions()
     .exitOverride();
-  for (const command of [simulateCommand(), eplbCommand(), topologyCommand(), inspectCommand(), benchCommand()]) {
+  for (const command of [
+    simulateCommand(),
+    eplbCommand(),
+    topologyCommand(),
+    inspectCommand(),
+    benchCommand(),
+    launchCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError("(add --help for usage)"));
   }
   return program;

@@ -1,6 +1,7 @@
 /** End-to-end: the built `lplb` binary, its exit codes, outputs and files. */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { planLoads } from "@lplb/eplb";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TRACE } from "../src/loads.js";
@@ -285,5 +286,28 @@ describe("lplb inspect and bench", () => {
     } else {
       expect(json.highs.reason).toMatch(/not installed/);
     }
+  });
+});
+
+describe("lplb launch", () => {
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "launched.mjs");
+
+  it("starts one process per rank with its place, and passes the script's options through", async () => {
+    const run = await runCli(["launch", "-n", "2", "--gpus-per-node", "1", fixture, "--flag", "x"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("[rank 0] rank 0 of 2 device 0 args --flag x");
+    expect(run.stdout).toContain("[rank 1] rank 1 of 2 device 0 args --flag x");
+  });
+
+  it("exits with the failing rank's code and says which", async () => {
+    const run = await runCli(["launch", "-n", "3", fixture, "--fail-rank=2"]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("lplb: rank 2 exited with code 4");
+  });
+
+  it("rejects a job of several nodes without a port", async () => {
+    const run = await runCli(["launch", "-n", "2", "--nnodes", "2", fixture]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/options\.port/);
   });
 });

@@ -26,7 +26,7 @@ describe("docs/cli.md", () => {
 
   it("documents every command, argument and option", () => {
     const program = createProgram();
-    expect(program.commands.length).toBe(5);
+    expect(program.commands.length).toBe(6);
     for (const command of program.commands) {
       expect(page).toContain(`## lplb ${command.name()}\n`);
       const section = page.slice(page.indexOf(`## lplb ${command.name()}\n`)).split("\n## ")[0];
