@@ -3,7 +3,7 @@
 // Exports:
 //   bindingVersion   protocol version of this glue; @lplb/ipm refuses a binary with another one
 //   capabilities()   { versionMajor, versionMinor, versionPatch, cpu, cudaBuilt, cudaUsable,
-//                      cudaDeviceCount, cudaReason }
+//                      cudaDeviceCount, cudaReason, ncclUsable, ncclVersion, ncclReason }
 //   Workspace        see workspace.h
 //   solveBatchAsync  see solve_async.h
 //   MinMaxWorkspace  see minmax_workspace.h
@@ -13,6 +13,7 @@
 
 #include "device.h"
 #include "lplb/ipm.h"
+#include "lplb/nccl.h"
 #include "minmax_workspace.h"
 #include "routing.h"
 #include "solve_async.h"
@@ -22,7 +23,7 @@ namespace lplb_addon {
 namespace {
 
 // Bump when the argument layout of any export changes.
-constexpr int kBindingVersion = 4;
+constexpr int kBindingVersion = 5;
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -38,6 +39,11 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   result.Set("cudaUsable", capabilities.cuda_usable != 0);
   result.Set("cudaDeviceCount", capabilities.cuda_device_count);
   result.Set("cudaReason", capabilities.cuda_reason);
+  int32_t nccl_version = 0;
+  char nccl_reason[256];
+  result.Set("ncclUsable", lplb_nccl_status(&nccl_version, nccl_reason, sizeof nccl_reason) != 0);
+  result.Set("ncclVersion", nccl_version);
+  result.Set("ncclReason", nccl_reason);
   return result;
 }
 

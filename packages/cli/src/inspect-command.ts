@@ -58,6 +58,7 @@ async function runInspect(options: InspectOptions): Promise<void> {
       `native solver core ${native.version}, loaded from ${native.bindingPath}`,
       "  CPU backend: available",
       `  CUDA backend: ${cudaLine}`,
+      `NCCL (for multi-process EP groups): ${native.nccl.usable ? `usable, version ${native.nccl.version}` : native.nccl.reason}`,
       `HiGHS (lplb bench's reference): ${highs.available ? `installed, version ${highs.version}` : highs.reason}`,
     ].join("\n")}\n`,
   );

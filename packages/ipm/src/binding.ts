@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 4;
+export const BINDING_VERSION = 5;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -123,6 +123,9 @@ export interface NativeCapabilities {
   readonly cudaUsable: boolean;
   readonly cudaDeviceCount: number;
   readonly cudaReason: string;
+  readonly ncclUsable: boolean;
+  readonly ncclVersion: number;
+  readonly ncclReason: string;
 }
 
 /** The addon's exports. */

@@ -15,6 +15,16 @@ export interface IpmCudaCapabilities {
   readonly reason: string;
 }
 
+/** NCCL, which the native core loads at run time (`libnccl.so.2`). */
+export interface IpmNcclCapabilities {
+  /** True when libnccl.so.2 loads and reports its version. */
+  readonly usable: boolean;
+  /** `major.minor.patch`, or `""` when not usable. */
+  readonly version: string;
+  /** Why NCCL is not usable (`""` when it is). */
+  readonly reason: string;
+}
+
 /** Capabilities of the loaded addon, as reported by `lplb_get_capabilities`. */
 export interface IpmCapabilities {
   /** Version of the native core, `major.minor.patch`. */
@@ -22,6 +32,7 @@ export interface IpmCapabilities {
   /** The CPU backend is always available. */
   readonly cpu: true;
   readonly cuda: IpmCudaCapabilities;
+  readonly nccl: IpmNcclCapabilities;
   /** File the addon was loaded from. */
   readonly bindingPath: string;
 }
@@ -45,6 +56,14 @@ export function capabilities(): IpmCapabilities {
       usable: native.cudaUsable,
       deviceCount: native.cudaDeviceCount,
       reason: native.cudaReason,
+    },
+    nccl: {
+      usable: native.ncclUsable,
+      // NCCL's code is major * 10000 + minor * 100 + patch from 2.9 on.
+      version: native.ncclUsable
+        ? `${Math.floor(native.ncclVersion / 10000)}.${Math.floor(native.ncclVersion / 100) % 100}.${native.ncclVersion % 100}`
+        : "",
+      reason: native.ncclReason,
     },
     bindingPath: path,
   };

@@ -26,7 +26,12 @@ export type {
   LpSolution,
   LpStatus,
 } from "@lplb/lp";
-export { capabilities, type IpmCapabilities, type IpmCudaCapabilities } from "./capabilities.js";
+export {
+  capabilities,
+  type IpmCapabilities,
+  type IpmCudaCapabilities,
+  type IpmNcclCapabilities,
+} from "./capabilities.js";
 export {
   CudaStream,
   createDeviceStep,

@@ -29,6 +29,17 @@ describe("capabilities", () => {
     expect(caps.bindingPath).toMatch(/lplb_ipm\.node$/);
     expect(capabilities()).not.toBe(caps);
   });
+
+  it("says whether NCCL can be loaded, with its version or why not", () => {
+    const { nccl } = capabilities();
+    if (nccl.usable) {
+      expect(nccl.version).toMatch(/^2\.\d+\.\d+$/);
+      expect(nccl.reason).toBe("");
+    } else {
+      expect(nccl.version).toBe("");
+      expect(nccl.reason).toMatch(/libnccl\.so\.2/);
+    }
+  });
 });
 
 describe("backend: cuda", () => {
