@@ -62,6 +62,7 @@ export default defineConfig({
           { text: "@lplb/lp", link: "/guide/lp" },
           { text: "@lplb/ipm", link: "/guide/ipm" },
           { text: "@lplb/launch", link: "/guide/launch" },
+          { text: "On the GPU", link: "/guide/gpu" },
           { text: "@lplb/errors", link: "/guide/errors" },
         ],
       },
