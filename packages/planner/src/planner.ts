@@ -531,6 +531,14 @@ export class Planner {
     const device = this.deviceFor(n, idx instanceof BigInt64Array ? "int64" : "int32");
     if (n > 0) device.ids.copyFromHost(idx as never);
     device.step.count(device.ids as DeviceArray<"int32">, n);
+    // Invalid ids are reported before anything reaches the EP group's all-reduce.
+    const { badIndex } = device.step.read();
+    if (badIndex >= 0) {
+      throw new InvalidArgumentError(
+        "idx",
+        `expected an expert id in [-1, ${this.nLogicalExperts - 1}] for idx[${badIndex}], got ${describe(idx[badIndex])}`,
+      );
+    }
     const localCounts = Float64Array.from(device.step.localCounts().toHost());
     const finish = (global: Float64Array, globalDevice: DeviceArray<"int32"> | undefined): RunResult => {
       device.step.solveAndMap(device.ids as DeviceArray<"int32">, device.out, {
@@ -538,13 +546,6 @@ export class Planner {
         globalCounts: globalDevice,
       });
       const result = device.step.read();
-      if (result.badIndex >= 0) {
-        const value = idx[result.badIndex];
-        throw new InvalidArgumentError(
-          "idx",
-          `expected an expert id in [-1, ${this.nLogicalExperts - 1}] for idx[${result.badIndex}], got ${describe(value)}`,
-        );
-      }
       if (n > 0) device.out.toHost(out);
       return { ...this.resultFromDevice(global, result), physicalIds: out, localCounts };
     };
