@@ -33,3 +33,20 @@ describe.skipIf(!cuda.usable)(`device memory${cuda.usable ? "" : ` (skipped: ${c
     expect(() => a.copyFromHost(new Int32Array(2) as never)).toThrow(/float64/);
   });
 });
+
+describe("DeviceArray and CudaStream arguments (no device needed)", () => {
+  it("wrap checks the pointer, kind and length before anything reaches native code", () => {
+    expect(() => DeviceArray.wrap(0n, "int32", 4)).toThrow(/positive bigint/);
+    expect(() => DeviceArray.wrap(1 as never, "int32", 4)).toThrow(/bigint/);
+    expect(() => DeviceArray.wrap(4096n, "float32" as never, 4)).toThrow(/kind/);
+    expect(() => DeviceArray.wrap(4096n, "int32", -1)).toThrow(/length/);
+    const view = DeviceArray.wrap(4096n, "float64", 3);
+    expect(view.owned).toBe(false);
+    expect(view.byteLength).toBe(24);
+    expect(view.pointer).toBe(4096n);
+    view.dispose(); // a wrap frees nothing
+    expect(() => view.pointer).toThrow(/disposed/);
+    expect(() => CudaStream.wrap(-1n)).toThrow(/bigint/);
+    expect(CudaStream.wrap(0n).owned).toBe(false);
+  });
+});
