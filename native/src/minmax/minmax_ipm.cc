@@ -132,7 +132,7 @@ MinMaxIpm<T>::MinMaxIpm(int max_ranks, int max_edges, int max_iterations, double
   pivot_floor_ = std::is_same<T, float>::value ? T(1e-7) : T(1e-14);
   const size_t G = static_cast<size_t>(max_ranks), E = static_cast<size_t>(max_edges);
   for (auto* edges : {&p_, &t_, &zp_, &v_, &rd_p_, &ru_, &theta_p_, &dp_, &dt_, &dzp_, &dv_, &dp_aff_, &dt_aff_,
-                      &dzp_aff_, &dv_aff_, &h_p_, &rxz_p_, &rtv_, &inv_p_, &inv_t_, &inv_zp_, &inv_v_, &weight_, &moved_})
+                      &dzp_aff_, &dv_aff_, &h_p_, &rxz_p_, &rtv_, &inv_p_, &inv_t_, &inv_zp_, &inv_v_})
     edges->resize(E);
   for (auto* ranks : {&s_, &zs_, &y_, &rp_, &rd_s_, &inv_diag_, &theta_s_, &ds_, &dzs_, &dy_, &ds_aff_, &dzs_aff_,
                       &h_s_, &rxz_s_, &inv_s_, &inv_zs_})
@@ -194,7 +194,6 @@ void MinMaxIpm<T>::start(const ScaledProblem& problem) {
     zs_[r] = -y_[r];
   }
   zz_ = static_cast<T>(1 / (1 + static_cast<double>(zeta_) * inverse_sum));
-  for (int e = 0; e < E; ++e) weight_[e] = static_cast<T>(problem.weight[e]);
   for (int e = 0; e < E; ++e) {
     p_[e] = T(0.5);
     t_[e] = T(0.5);
@@ -293,91 +292,38 @@ bool MinMaxIpm<T>::factor(const ScaledProblem& problem) {
 template <typename T>
 void MinMaxIpm<T>::direction(const ScaledProblem& problem, T sigma_mu, bool corrector) {
   const int G = problem.n_ranks, E = problem.n_edges;
-  const int32_t* __restrict from = problem.from;
-  const int32_t* __restrict to = problem.to;
   const T c = corrector ? T(1) : T(0);
   rxz_zeta_ = sigma_mu - zeta_ * zz_ - c * dzeta_aff_ * dzz_aff_;
   h_zeta_ = rd_zeta_ - rxz_zeta_ * inv_zeta_;
   const T zeta_term = theta_zeta_ * h_zeta_;
-  // Local restrict pointers: the member arrays never overlap, which the compiler cannot see
-  // through `this`, and without which it would not vectorise these loops.
-  {
-    const T* __restrict s = s_.data();
-    const T* __restrict zs = zs_.data();
-    const T* __restrict ds_aff = ds_aff_.data();
-    const T* __restrict dzs_aff = dzs_aff_.data();
-    const T* __restrict rd_s = rd_s_.data();
-    const T* __restrict inv_s = inv_s_.data();
-    const T* __restrict theta_s = theta_s_.data();
-    const T* __restrict rp = rp_.data();
-    T* __restrict rxz_s = rxz_s_.data();
-    T* __restrict h_s = h_s_.data();
-    T* __restrict dy = dy_.data();
-    for (int r = 0; r < G; ++r) {
-      rxz_s[r] = sigma_mu - s[r] * zs[r] - c * ds_aff[r] * dzs_aff[r];
-      h_s[r] = rd_s[r] - rxz_s[r] * inv_s[r];
-      dy[r] = rp[r] + theta_s[r] * h_s[r] - zeta_term;
-    }
+  for (int r = 0; r < G; ++r) {
+    rxz_s_[r] = sigma_mu - s_[r] * zs_[r] - c * ds_aff_[r] * dzs_aff_[r];
+    h_s_[r] = rd_s_[r] - rxz_s_[r] * inv_s_[r];
+    dy_[r] = rp_[r] + theta_s_[r] * h_s_[r] - zeta_term;
   }
-  const T* __restrict p = p_.data();
-  const T* __restrict t = t_.data();
-  const T* __restrict zp = zp_.data();
-  const T* __restrict v = v_.data();
-  const T* __restrict inv_p = inv_p_.data();
-  const T* __restrict inv_t = inv_t_.data();
-  const T* __restrict theta_p = theta_p_.data();
-  const T* __restrict w = weight_.data();
-  const T* __restrict ru = ru_.data();
-  T* __restrict rxz_p = rxz_p_.data();
-  T* __restrict rtv = rtv_.data();
-  T* __restrict h_p = h_p_.data();
-  T* __restrict moved = moved_.data();
-  {
-    const T* __restrict dp_aff = dp_aff_.data();
-    const T* __restrict dzp_aff = dzp_aff_.data();
-    const T* __restrict dt_aff = dt_aff_.data();
-    const T* __restrict dv_aff = dv_aff_.data();
-    const T* __restrict rd_p = rd_p_.data();
-    for (int e = 0; e < E; ++e) {
-      rxz_p[e] = sigma_mu - p[e] * zp[e] - c * dp_aff[e] * dzp_aff[e];
-      rtv[e] = sigma_mu - t[e] * v[e] - c * dt_aff[e] * dv_aff[e];
-      h_p[e] = rd_p[e] - rxz_p[e] * inv_p[e] + (rtv[e] - v[e] * ru[e]) * inv_t[e];
-      moved[e] = w[e] * theta_p[e] * h_p[e];
-    }
-  }
-  T* __restrict dy = dy_.data();
   for (int e = 0; e < E; ++e) {
-    dy[from[e]] += moved[e];
-    dy[to[e]] -= moved[e];
+    rxz_p_[e] = sigma_mu - p_[e] * zp_[e] - c * dp_aff_[e] * dzp_aff_[e];
+    rtv_[e] = sigma_mu - t_[e] * v_[e] - c * dt_aff_[e] * dv_aff_[e];
+    h_p_[e] = rd_p_[e] - rxz_p_[e] * inv_p_[e] + (rtv_[e] - v_[e] * ru_[e]) * inv_t_[e];
+    const T moved = static_cast<T>(problem.weight[e]) * theta_p_[e] * h_p_[e];
+    dy_[problem.from[e]] += moved;
+    dy_[problem.to[e]] -= moved;
   }
-  solve_normal(normal_.data(), inv_diag_.data(), dy, G);
+  solve_normal(normal_.data(), inv_diag_.data(), dy_.data(), G);
   T dy_sum = 0;
-  {
-    const T* __restrict s_theta = theta_s_.data();
-    const T* __restrict h_s = h_s_.data();
-    const T* __restrict rxz_s = rxz_s_.data();
-    const T* __restrict zs = zs_.data();
-    const T* __restrict inv_s = inv_s_.data();
-    T* __restrict ds = ds_.data();
-    T* __restrict dzs = dzs_.data();
-    for (int r = 0; r < G; ++r) {
-      dy_sum += dy[r];
-      ds[r] = s_theta[r] * (dy[r] - h_s[r]);
-      dzs[r] = (rxz_s[r] - zs[r] * ds[r]) * inv_s[r];
-    }
+  for (int r = 0; r < G; ++r) {
+    dy_sum += dy_[r];
+    ds_[r] = theta_s_[r] * (dy_[r] - h_s_[r]);
+    dzs_[r] = (rxz_s_[r] - zs_[r] * ds_[r]) * inv_s_[r];
   }
   dzeta_ = theta_zeta_ * (-dy_sum - h_zeta_);
   dzz_ = (rxz_zeta_ - zz_ * dzeta_) * inv_zeta_;
-  for (int e = 0; e < E; ++e) moved[e] = dy[from[e]] - dy[to[e]];
-  T* __restrict dp = dp_.data();
-  T* __restrict dzp = dzp_.data();
-  T* __restrict dt = dt_.data();
-  T* __restrict dv = dv_.data();
   for (int e = 0; e < E; ++e) {
-    dp[e] = theta_p[e] * (w[e] * moved[e] - h_p[e]);
-    dzp[e] = (rxz_p[e] - zp[e] * dp[e]) * inv_p[e];
-    dt[e] = ru[e] - dp[e];
-    dv[e] = (rtv[e] - v[e] * dt[e]) * inv_t[e];
+    const T w = static_cast<T>(problem.weight[e]);
+    dp_[e] = theta_p_[e] * (w * (dy_[problem.from[e]] - dy_[problem.to[e]]) - h_p_[e]);
+    dzp_[e] = (rxz_p_[e] - zp_[e] * dp_[e]) * inv_p_[e];
+    dt_[e] = ru_[e] - dp_[e];
+    dv_[e] = (rtv_[e] - v_[e] * dt_[e]) * inv_t_[e];
   }
 }
 

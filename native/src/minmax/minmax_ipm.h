@@ -104,7 +104,6 @@ class MinMaxIpm {
   std::vector<T> dp_aff_, dt_aff_, dzp_aff_, dv_aff_, ds_aff_, dzs_aff_;
   T dzeta_aff_ = 0, dzz_aff_ = 0;
   std::vector<T> h_p_, h_s_, rxz_p_, rtv_, rxz_s_;
-  std::vector<T> weight_, moved_;  // [E] w in T; per-edge scratch
   T h_zeta_ = 0, rxz_zeta_ = 0;
   // Certificates, computed in float64.
   std::vector<double> point_, multipliers_, loads_, best_keep_, best_y_;
