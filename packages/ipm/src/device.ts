@@ -6,7 +6,7 @@
 import { CudaUnavailableError, describe, expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
 import { type NativeDeviceStep, nativeBinding } from "./binding.js";
 import { capabilities } from "./capabilities.js";
-import { fromNativeError } from "./native-errors.js";
+import { callNative as call } from "./native-errors.js";
 import { type IpmOptions, resolveOptions } from "./options.js";
 
 /** Element types a {@link DeviceArray} holds. */
@@ -24,14 +24,6 @@ function native() {
   const cuda = capabilities().cuda;
   if (!cuda.usable) throw new CudaUnavailableError(`CUDA is not available: ${cuda.reason}; use backend "cpu"`);
   return nativeBinding().binding;
-}
-
-function call<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw fromNativeError(error);
-  }
 }
 
 function kindOf(array: unknown): DeviceArrayKind {

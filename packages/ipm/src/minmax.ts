@@ -5,7 +5,7 @@ import { CudaUnavailableError, describe, expectInteger, InvalidArgumentError, in
 import { LP_STATUSES, type LpStatus } from "@lplb/lp";
 import { type NativeMinMaxWorkspace, nativeBinding } from "./binding.js";
 import { capabilities } from "./capabilities.js";
-import { fromNativeError } from "./native-errors.js";
+import { callNative } from "./native-errors.js";
 import { type IpmOptions, type ResolvedIpmOptions, resolveOptions } from "./options.js";
 
 /** Largest accepted `nRanks`. */
@@ -148,11 +148,7 @@ class NativeMinMaxSolver implements MinMaxSolver {
       }
     }
     const { binding } = nativeBinding();
-    try {
-      this.workspace = new binding.MinMaxWorkspace({ ...this.group, ...this.options });
-    } catch (error) {
-      throw fromNativeError(error);
-    }
+    this.workspace = callNative(() => new binding.MinMaxWorkspace({ ...this.group, ...this.options }));
   }
 
   get disposed(): boolean {
@@ -194,11 +190,9 @@ class NativeMinMaxSolver implements MinMaxSolver {
     const lowerBound = this.lowerBound.subarray(0, count);
     const gap = this.gap.subarray(0, count);
     const iterations = this.iterations.subarray(0, count);
-    try {
-      workspace.solveBatch(count, fixedLoad, slotLoad, statusCodes, keep, maxLoad, lowerBound, gap, iterations);
-    } catch (error) {
-      throw fromNativeError(error);
-    }
+    callNative(() =>
+      workspace.solveBatch(count, fixedLoad, slotLoad, statusCodes, keep, maxLoad, lowerBound, gap, iterations),
+    );
     const status = Array.from(statusCodes, (code) => LP_STATUSES[code] ?? "numerical_error");
     return { count, status, statusCodes, keep, maxLoad, lowerBound, gap, iterations };
   }

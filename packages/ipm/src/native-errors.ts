@@ -54,3 +54,12 @@ export function fromNativeError(error: unknown, callerStack?: string): LplbError
   if (callerStack !== undefined) translated.stack = `${translated.name}: ${translated.message}\n${callerStack}`;
   return translated;
 }
+
+/** Runs a call into the addon, turning what it throws into an @lplb error ({@link fromNativeError}). */
+export function callNative<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}

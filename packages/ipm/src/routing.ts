@@ -4,7 +4,7 @@
  * they are exported for callers that route tokens themselves.
  */
 import { nativeBinding } from "./binding.js";
-import { fromNativeError } from "./native-errors.js";
+import { callNative } from "./native-errors.js";
 
 /** Logical expert ids, -1 meaning "no expert". */
 export type ExpertIdArray = Int32Array | BigInt64Array;
@@ -27,11 +27,7 @@ export function countExperts(
   chunkOffsets?: Int32Array,
 ): number {
   const { binding } = nativeBinding();
-  try {
-    return binding.countExperts(ids, nExperts, chunkSize, nChunks, counts, chunkOffsets ?? null);
-  } catch (error) {
-    throw fromNativeError(error);
-  }
+  return callNative(() => binding.countExperts(ids, nExperts, chunkSize, nChunks, counts, chunkOffsets ?? null));
 }
 
 /**
@@ -46,9 +42,5 @@ export function countExperts(
  */
 export function mapExperts(ids: ExpertIdArray, nExperts: number, routes: Int32Array, out: Int32Array): number {
   const { binding } = nativeBinding();
-  try {
-    return binding.mapExperts(ids, nExperts, routes, out);
-  } catch (error) {
-    throw fromNativeError(error);
-  }
+  return callNative(() => binding.mapExperts(ids, nExperts, routes, out));
 }

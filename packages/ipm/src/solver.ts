@@ -5,7 +5,7 @@ import { CudaUnavailableError, expectInteger, InvalidArgumentError, invalid } fr
 import type { LinearProgram, LpBatch, LpBatchSolution, LpShape, LpSolution } from "@lplb/lp";
 import { type NativeWorkspace, type NativeWorkspaceConfig, nativeBinding } from "./binding.js";
 import { capabilities } from "./capabilities.js";
-import { captureCallerStack, fromNativeError } from "./native-errors.js";
+import { callNative, captureCallerStack, fromNativeError } from "./native-errors.js";
 import { type IpmOptions, type ResolvedIpmOptions, resolveOptions } from "./options.js";
 import { type BatchSolution, SolutionStorage } from "./solution.js";
 import {
@@ -78,11 +78,7 @@ function checkBackend(options: ResolvedIpmOptions): void {
 function createWorkspace(shape: LpShape, options: ResolvedIpmOptions): NativeWorkspace {
   checkBackend(options);
   const { binding } = nativeBinding();
-  try {
-    return new binding.Workspace(workspaceConfig(shape, options));
-  } catch (error) {
-    throw fromNativeError(error);
-  }
+  return callNative(() => new binding.Workspace(workspaceConfig(shape, options)));
 }
 
 function cachedWorkspace(shape: LpShape, options: ResolvedIpmOptions): NativeWorkspace {
@@ -126,7 +122,7 @@ function toBatch(lps: unknown, name: string): LpBatch {
 }
 
 function runBatch(workspace: NativeWorkspace, batch: LpBatch, out: BatchSolution): void {
-  try {
+  callNative(() =>
     workspace.solveBatch(
       batch.count,
       batch.c,
@@ -147,10 +143,8 @@ function runBatch(workspace: NativeWorkspace, batch: LpBatch, out: BatchSolution
       out.dualResidual,
       out.dualityGap,
       out.iterations,
-    );
-  } catch (error) {
-    throw fromNativeError(error);
-  }
+    ),
+  );
 }
 
 /**
