@@ -19,7 +19,7 @@ import {
   type DeviceStep,
   type MinMaxSolver,
 } from "@lplb/ipm";
-import { balanceOf, createLplbLayout, type LplbLayout, type LpStatus } from "@lplb/lp";
+import { balanceOf, createLplbLayout, LP_STATUSES, type LplbLayout, type LpStatus } from "@lplb/lp";
 import { type Topology, toTopology } from "@lplb/topology";
 import { type Group, LocalGroup } from "./group.js";
 import { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
@@ -326,28 +326,38 @@ export class Planner {
     const global = Float64Array.from(workload);
     const { w, f } = this.layout.weights(global);
     const solution = this.solver.solve(f, w);
-    const probs = Float64Array.from(solution.keep);
-    const G = this.topology.groupSize;
-    const D = this.topology.slots;
-    const status: LpStatus[] = [];
+    // The loads were normalised by the largest expert load: maxLoad is already in those units.
+    return this.probsResult(global, Float64Array.from(solution.keep), solution.status, solution.maxLoad, 1);
+  }
+
+  /**
+   * The {@link ProbsResult} of solved groups: objectives in units of the largest expert load
+   * (`maxLoad / scale`), an even split for every group that is not optimal, predicted rank loads.
+   */
+  private probsResult(
+    global: Float64Array,
+    probs: Float64Array,
+    status: readonly LpStatus[],
+    maxLoad: Float64Array,
+    scale: number,
+  ): ProbsResult {
+    const perGroup = this.topology.groupSize * this.topology.slots;
     const objective = new Float64Array(this.nGroups);
     const fallbackGroups: number[] = [];
     for (let g = 0; g < this.nGroups; g++) {
-      const s = solution.status[g];
-      status.push(s);
-      if (s === "optimal") {
-        objective[g] = solution.maxLoad[g];
+      if (status[g] === "optimal") {
+        objective[g] = scale > 0 ? maxLoad[g] / scale : 0;
       } else {
         objective[g] = Number.NaN;
         fallbackGroups.push(g);
-        probs.fill(0.5, g * G * D, (g + 1) * G * D);
+        probs.fill(0.5, g * perGroup, (g + 1) * perGroup);
       }
     }
     const rankLoads = this.layout.rankLoads(global, probs);
     return {
       probs,
       workload: global,
-      status,
+      status: [...status],
       objective,
       optimalGroups: this.nGroups - fallbackGroups.length,
       fallbackGroups,
@@ -547,7 +557,11 @@ export class Planner {
       });
       const result = device.step.read();
       if (n > 0) device.out.toHost(out);
-      return { ...this.resultFromDevice(global, result), physicalIds: out, localCounts };
+      let largest = 0;
+      for (const value of global) largest = Math.max(largest, value);
+      const status = Array.from(result.status, (code) => LP_STATUSES[code] ?? "numerical_error");
+      const solved = this.probsResult(global, result.keep, status, result.maxLoad, largest);
+      return { ...solved, physicalIds: out, localCounts };
     };
     if (reduce === undefined) return finish(localCounts, undefined);
     const global = Float64Array.from(localCounts);
@@ -557,45 +571,6 @@ export class Planner {
       device.counts.copyFromHost(Int32Array.from(global));
       return finish(global, device.counts);
     });
-  }
-
-  private resultFromDevice(
-    global: Float64Array,
-    result: { keep: Float64Array; status: Int32Array; maxLoad: Float64Array },
-  ): ProbsResult {
-    const statusNames = [
-      "optimal",
-      "primal_infeasible",
-      "dual_infeasible",
-      "iteration_limit",
-      "numerical_error",
-    ] as const;
-    let largest = 0;
-    for (const value of global) largest = Math.max(largest, value);
-    const status: LpStatus[] = [];
-    const objective = new Float64Array(this.nGroups);
-    const fallbackGroups: number[] = [];
-    for (let g = 0; g < this.nGroups; g++) {
-      const s = statusNames[result.status[g]] ?? "numerical_error";
-      status.push(s);
-      if (s === "optimal") {
-        objective[g] = largest > 0 ? result.maxLoad[g] / largest : 0;
-      } else {
-        objective[g] = Number.NaN;
-        fallbackGroups.push(g);
-      }
-    }
-    const rankLoads = this.layout.rankLoads(global, result.keep);
-    return {
-      probs: result.keep,
-      workload: global,
-      status,
-      objective,
-      optimalGroups: this.nGroups - fallbackGroups.length,
-      fallbackGroups,
-      rankLoads,
-      balance: balanceOf(rankLoads),
-    };
   }
 
   /** Frees the native solver workspace and any device memory. The planner cannot be used afterwards. */
