@@ -9,6 +9,7 @@
 
 #include "last_error.h"
 #include "lplb/routing.h"
+#include "routing/routing_checks.h"
 
 namespace lplb {
 namespace cuda {
@@ -109,24 +110,14 @@ __global__ void __launch_bounds__(32) map_chunks(const Id* ids, int64_t length, 
 
 lplb_error check(const lplb_expert_ids* ids, int32_t n_experts, int64_t chunk_size, int32_t n_chunks,
                  const int64_t* bad_index) {
-  if (!ids) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids is NULL");
-  if (ids->width != 4 && ids->width != 8) {
-    return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.width: expected 4 or 8 bytes, got %d", ids->width);
-  }
-  if (ids->length < 0 || ids->length > INT32_MAX) {
-    return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.length: expected an integer in [0, %d], got %lld", INT32_MAX,
-                          static_cast<long long>(ids->length));
-  }
-  if (ids->length > 0 && !ids->data) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.data is NULL");
+  lplb_error error = routing::check_id_array(ids);
+  if (error != LPLB_OK) return error;
   if (n_experts < 1 || n_experts > kMaxExperts) {
     return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "n_experts: expected an integer in [1, %d], got %d", kMaxExperts,
                           n_experts);
   }
-  if (n_chunks < 1 || chunk_size < 1 || chunk_size * n_chunks < ids->length) {
-    return set_last_error(LPLB_ERR_INVALID_ARGUMENT,
-                          "chunks: expected n_chunks >= 1 chunks of chunk_size >= 1 covering %lld ids, got %d of %lld",
-                          static_cast<long long>(ids->length), n_chunks, static_cast<long long>(chunk_size));
-  }
+  error = routing::check_chunks(*ids, chunk_size, n_chunks);
+  if (error != LPLB_OK) return error;
   if (!bad_index) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "bad_index is NULL");
   return LPLB_OK;
 }

@@ -7,14 +7,12 @@
 #include <new>
 
 #include "last_error.h"
+#include "routing/routing_checks.h"
 
 namespace lplb {
 namespace routing {
-namespace {
 
-lplb_error check_ids(const lplb_expert_ids* ids, int32_t n_experts, int64_t* bad_index) {
-  if (!bad_index) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "bad_index is NULL");
-  *bad_index = -1;
+lplb_error check_id_array(const lplb_expert_ids* ids) {
   if (!ids) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids is NULL");
   if (ids->width != 4 && ids->width != 8) {
     return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.width: expected 4 or 8 bytes, got %d", ids->width);
@@ -24,12 +22,34 @@ lplb_error check_ids(const lplb_expert_ids* ids, int32_t n_experts, int64_t* bad
                           static_cast<long long>(ids->length));
   }
   if (ids->length > 0 && !ids->data) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids.data is NULL");
+  return LPLB_OK;
+}
+
+lplb_error check_chunks(const lplb_expert_ids& ids, int64_t chunk_size, int32_t n_chunks) {
+  if (n_chunks < 1 || chunk_size < 1 || chunk_size * n_chunks < ids.length) {
+    return set_last_error(LPLB_ERR_INVALID_ARGUMENT,
+                          "chunks: expected n_chunks >= 1 chunks of chunk_size >= 1 covering %lld ids, got %d of %lld",
+                          static_cast<long long>(ids.length), n_chunks, static_cast<long long>(chunk_size));
+  }
+  return LPLB_OK;
+}
+
+namespace {
+
+lplb_error check_ids(const lplb_expert_ids* ids, int32_t n_experts, int64_t* bad_index) {
+  if (!bad_index) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "bad_index is NULL");
+  *bad_index = -1;
+  const lplb_error error = check_id_array(ids);
+  if (error != LPLB_OK) return error;
   if (n_experts < 1) return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "n_experts: expected >= 1, got %d", n_experts);
   return LPLB_OK;
 }
 
-lplb_error bad_id(int64_t index, long long value, int32_t n_experts, int64_t* bad_index) {
+// Reports the invalid id at `index`.
+lplb_error bad_id(const lplb_expert_ids& ids, int64_t index, int32_t n_experts, int64_t* bad_index) {
   *bad_index = index;
+  const long long value = ids.width == 4 ? static_cast<const int32_t*>(ids.data)[index]
+                                         : static_cast<long long>(static_cast<const int64_t*>(ids.data)[index]);
   return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids[%lld] is %lld, expected an expert id in [-1, %d]",
                         static_cast<long long>(index), value, n_experts - 1);
 }
@@ -140,11 +160,8 @@ lplb_error lplb_count_experts(const lplb_expert_ids* ids, int32_t n_experts, int
   lplb_error error = lplb::routing::check_ids(ids, n_experts, bad_index);
   if (error != LPLB_OK) return error;
   if (!counts) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "counts is NULL");
-  if (n_chunks < 1 || chunk_size < 1 || chunk_size * n_chunks < ids->length) {
-    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT,
-                                "chunks: expected n_chunks >= 1 chunks of chunk_size >= 1 covering %lld ids, got %d of %lld",
-                                static_cast<long long>(ids->length), n_chunks, static_cast<long long>(chunk_size));
-  }
+  error = lplb::routing::check_chunks(*ids, chunk_size, n_chunks);
+  if (error != LPLB_OK) return error;
   // The lane histograms: on the stack for up to 1023 experts, else on the heap.
   constexpr size_t kStackSlots = 4 * 1024;
   int32_t stack_lanes[kStackSlots];
@@ -157,9 +174,7 @@ lplb_error lplb_count_experts(const lplb_expert_ids* ids, int32_t n_experts, int
           : lplb::routing::count_all<int64_t>(*ids, n_experts, chunk_size, n_chunks, counts, chunk_offsets, lanes);
   if (lanes != stack_lanes) delete[] lanes;
   if (bad < 0) return LPLB_OK;
-  const long long value = ids->width == 4 ? static_cast<const int32_t*>(ids->data)[bad]
-                                          : static_cast<long long>(static_cast<const int64_t*>(ids->data)[bad]);
-  return lplb::routing::bad_id(bad, value, n_experts, bad_index);
+  return lplb::routing::bad_id(*ids, bad, n_experts, bad_index);
 }
 
 lplb_error lplb_map_experts(const lplb_expert_ids* ids, int32_t n_experts, const lplb_route* routes, int32_t* out,
@@ -192,9 +207,7 @@ lplb_error lplb_map_experts(const lplb_expert_ids* ids, int32_t n_experts, const
                                       : lplb::routing::map_all<int64_t>(*ids, n_experts, slots, out);
   if (slots != stack_slots) delete[] slots;
   if (bad < 0) return LPLB_OK;
-  const long long value = ids->width == 4 ? static_cast<const int32_t*>(ids->data)[bad]
-                                          : static_cast<long long>(static_cast<const int64_t*>(ids->data)[bad]);
-  return lplb::routing::bad_id(bad, value, n_experts, bad_index);
+  return lplb::routing::bad_id(*ids, bad, n_experts, bad_index);
 }
 
 }  // extern "C"
