@@ -1,5 +1,6 @@
 // What the CUDA tests share: failure counting, a check for CUDA runtime calls, host <-> device
-// copies of vectors, and the seed (fresh per run, LPLB_TEST_SEED to repeat one).
+// copies of vectors, the seed (fresh per run, LPLB_TEST_SEED to repeat one), and event timing of
+// plain launches and CUDA-graph replays for the benchmarks.
 #ifndef LPLB_TESTS_CUDA_TEST_SUPPORT_H
 #define LPLB_TESTS_CUDA_TEST_SUPPORT_H
 
@@ -64,6 +65,48 @@ std::vector<T> download(const T* device, size_t count) {
   std::vector<T> host(count);
   if (count) CUDA_OK(cudaMemcpy(host.data(), device, sizeof(T) * count, cudaMemcpyDeviceToHost));
   return host;
+}
+
+inline double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// Median over 20 timings (CUDA events) of `calls` calls of `enqueue` on `stream`, in us per call.
+template <typename Enqueue>
+double us_per_call(cudaStream_t stream, int calls, Enqueue enqueue) {
+  cudaEvent_t start, stop;
+  CUDA_OK(cudaEventCreate(&start));
+  CUDA_OK(cudaEventCreate(&stop));
+  std::vector<double> us;
+  for (int rep = 0; rep < 20; ++rep) {
+    CUDA_OK(cudaEventRecord(start, stream));
+    for (int k = 0; k < calls; ++k) enqueue();
+    CUDA_OK(cudaEventRecord(stop, stream));
+    CUDA_OK(cudaEventSynchronize(stop));
+    float ms = 0;
+    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
+    us.push_back(1000.0 * ms / calls);
+  }
+  CUDA_OK(cudaEventDestroy(start));
+  CUDA_OK(cudaEventDestroy(stop));
+  return median(us);
+}
+
+// What `enqueue` puts on `stream`, captured once in a CUDA graph and replayed `replays` times a
+// timing: median us per replay.
+template <typename Enqueue>
+double us_per_graph_replay(cudaStream_t stream, int replays, Enqueue enqueue) {
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+  enqueue();
+  CUDA_OK(cudaStreamEndCapture(stream, &graph));
+  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+  const double us = us_per_call(stream, replays, [&] { CUDA_OK(cudaGraphLaunch(exec, stream)); });
+  CUDA_OK(cudaGraphExecDestroy(exec));
+  CUDA_OK(cudaGraphDestroy(graph));
+  return us;
 }
 
 }  // namespace lplb_cuda_test

@@ -244,11 +244,6 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   }
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 void bench(int groups, lplb_precision precision) {
   std::mt19937_64 rng(20261128);
   const Group g = cube();
@@ -264,37 +259,12 @@ void bench(int groups, lplb_precision precision) {
   const lplb_minmax_solution device_out = device.out();
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  cudaEvent_t start, stop;
-  CUDA_OK(cudaEventCreate(&start));
-  CUDA_OK(cudaEventCreate(&stop));
-  // Plain launches.
-  std::vector<double> launch_us;
-  for (int rep = 0; rep < 20; ++rep) {
-    CUDA_OK(cudaEventRecord(start, stream));
-    for (int k = 0; k < 200; ++k) lplb_minmax_solve_device(ws, &device_groups, &device_out, stream);
-    CUDA_OK(cudaEventRecord(stop, stream));
-    CUDA_OK(cudaEventSynchronize(stop));
-    float ms = 0;
-    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-    launch_us.push_back(1000.0 * ms / 200);
-  }
+  const double launch_us = lplb_cuda_test::us_per_call(
+      stream, 200, [&] { lplb_minmax_solve_device(ws, &device_groups, &device_out, stream); });
   // One step captured in a graph, replayed.
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
-  if (lplb_minmax_solve_device(ws, &device_groups, &device_out, stream) != LPLB_OK) fail("capture");
-  CUDA_OK(cudaStreamEndCapture(stream, &graph));
-  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-  std::vector<double> graph_us;
-  for (int rep = 0; rep < 20; ++rep) {
-    CUDA_OK(cudaEventRecord(start, stream));
-    for (int k = 0; k < 200; ++k) CUDA_OK(cudaGraphLaunch(exec, stream));
-    CUDA_OK(cudaEventRecord(stop, stream));
-    CUDA_OK(cudaEventSynchronize(stop));
-    float ms = 0;
-    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-    graph_us.push_back(1000.0 * ms / 200);
-  }
+  const double graph_us = lplb_cuda_test::us_per_graph_replay(stream, 200, [&] {
+    if (lplb_minmax_solve_device(ws, &device_groups, &device_out, stream) != LPLB_OK) fail("capture");
+  });
   Results r;
   device.download(&r, 16);
   int optimal = 0;
@@ -318,10 +288,8 @@ void bench(int groups, lplb_precision precision) {
   lplb_minmax_workspace_destroy(cpu_ws);
   std::printf("EP%-4d cube, %2d groups, %s: graph replay %7.2f us/step, plain launch %7.2f us/step, CPU (this host, "
               "float64) %8.2f us/step; optimal %d/%d, mean iterations %.2f\n",
-              groups * 8, groups, precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", median(graph_us),
-              median(launch_us), median(cpu_us), optimal, groups, static_cast<double>(iterations) / groups);
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
+              groups * 8, groups, precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", graph_us,
+              launch_us, lplb_cuda_test::median(cpu_us), optimal, groups, static_cast<double>(iterations) / groups);
   CUDA_OK(cudaStreamDestroy(stream));
   lplb_minmax_workspace_destroy(ws);
 }

@@ -122,11 +122,6 @@ void invalid_ids() {
     fail("NULL ids accepted");
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 void bench() {
   const int n_experts = 256, length = 4096 * 8, n_chunks = 128;
   const int64_t chunk_size = 256;
@@ -150,30 +145,7 @@ void bench() {
   lplb_expert_ids view{d_ids, length, 4};
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  auto time_graph = [&](auto enqueue) {
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
-    enqueue();
-    CUDA_OK(cudaStreamEndCapture(stream, &graph));
-    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-    cudaEvent_t start, stop;
-    CUDA_OK(cudaEventCreate(&start));
-    CUDA_OK(cudaEventCreate(&stop));
-    std::vector<double> us;
-    for (int rep = 0; rep < 20; ++rep) {
-      CUDA_OK(cudaEventRecord(start, stream));
-      for (int k = 0; k < 200; ++k) CUDA_OK(cudaGraphLaunch(exec, stream));
-      CUDA_OK(cudaEventRecord(stop, stream));
-      CUDA_OK(cudaEventSynchronize(stop));
-      float ms = 0;
-      CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-      us.push_back(1000.0 * ms / 200);
-    }
-    CUDA_OK(cudaGraphExecDestroy(exec));
-    CUDA_OK(cudaGraphDestroy(graph));
-    return median(us);
-  };
+  auto time_graph = [&](auto enqueue) { return lplb_cuda_test::us_per_graph_replay(stream, 200, enqueue); };
   const double empty = time_graph([&] { empty_kernel<<<n_chunks, 256, 0, stream>>>(); });
   const double count = time_graph([&] {
     lplb_count_experts_device(&view, n_experts, chunk_size, n_chunks, d_counts, d_chunk_counts, d_offsets, d_bad, stream);
@@ -193,7 +165,7 @@ void bench() {
   }
   std::printf("32768 ids, 256 experts, 128 chunks (graph replays): empty kernel %.2f us, count (2 kernels) %.2f us, "
               "map %.2f us; CPU count + map %.2f us\n",
-              empty, count, map, median(cpu));
+              empty, count, map, lplb_cuda_test::median(cpu));
   cudaFree(d_ids);
   cudaFree(d_routes);
   cudaFree(d_counts);

@@ -189,31 +189,12 @@ void bench(const Placement& p, const std::vector<int32_t>& ids, const std::strin
   lplb_expert_ids view{d_ids, n, 4};
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
-  lplb_step_count(step, &view, stream);
-  lplb_step_solve_map(step, &view, nullptr, d_out, stream);
-  CUDA_OK(cudaStreamEndCapture(stream, &graph));
-  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t start, stop;
-  CUDA_OK(cudaEventCreate(&start));
-  CUDA_OK(cudaEventCreate(&stop));
-  std::vector<double> us;
-  for (int rep = 0; rep < 20; ++rep) {
-    CUDA_OK(cudaEventRecord(start, stream));
-    for (int k = 0; k < 100; ++k) CUDA_OK(cudaGraphLaunch(exec, stream));
-    CUDA_OK(cudaEventRecord(stop, stream));
-    CUDA_OK(cudaEventSynchronize(stop));
-    float ms = 0;
-    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-    us.push_back(1000.0 * ms / 100);
-  }
-  std::sort(us.begin(), us.end());
+  const double us = lplb_cuda_test::us_per_graph_replay(stream, 100, [&] {
+    lplb_step_count(step, &view, stream);
+    lplb_step_solve_map(step, &view, nullptr, d_out, stream);
+  });
   std::printf("%s: whole step (count + group loads + solve + routes + map) %.2f us per graph replay (median)\n",
-              name.c_str(), us[us.size() / 2]);
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
+              name.c_str(), us);
   CUDA_OK(cudaStreamDestroy(stream));
   cudaFree(d_ids);
   cudaFree(d_out);
