@@ -45,17 +45,8 @@ namespace {
 long allocations_during_solve(const std::vector<Lp>& lps, lplb_precision precision, bool break_input) {
   const Lp& first = lps.front();
   const int n = first.n, me = first.m_eq, mu = first.m_ub;
-  std::vector<double> c, a_eq, b_eq, a_ub, b_ub, lower, upper;
-  for (const Lp& lp : lps) {
-    c.insert(c.end(), lp.c.begin(), lp.c.end());
-    a_eq.insert(a_eq.end(), lp.a_eq.begin(), lp.a_eq.end());
-    b_eq.insert(b_eq.end(), lp.b_eq.begin(), lp.b_eq.end());
-    a_ub.insert(a_ub.end(), lp.a_ub.begin(), lp.a_ub.end());
-    b_ub.insert(b_ub.end(), lp.b_ub.begin(), lp.b_ub.end());
-    lower.insert(lower.end(), lp.lower.begin(), lp.lower.end());
-    upper.insert(upper.end(), lp.upper.begin(), lp.upper.end());
-  }
-  if (break_input) c.back() = INFINITY;
+  BatchArrays a = concatenate(lps);
+  if (break_input) a.c.back() = INFINITY;
   const size_t count = lps.size();
   std::vector<int32_t> status(count), iterations(count);
   std::vector<double> x(count * n), y_eq(count * me + 1), y_ub(count * mu + 1), zl(count * n), zu(count * n);
@@ -64,8 +55,8 @@ long allocations_during_solve(const std::vector<Lp>& lps, lplb_precision precisi
   lplb_ipm_settings settings = settings_for(precision);
   lplb_ipm_workspace* workspace = nullptr;
   CHECK(lplb_ipm_workspace_create(&shape, &settings, &workspace) == LPLB_OK);
-  lplb_lp_batch in{static_cast<int32_t>(count), c.data(), a_eq.data(), b_eq.data(), a_ub.data(), b_ub.data(),
-                   lower.data(), upper.data()};
+  lplb_lp_batch in{static_cast<int32_t>(count), a.c.data(), a.a_eq.data(), a.b_eq.data(), a.a_ub.data(),
+                   a.b_ub.data(), a.lower.data(), a.upper.data()};
   lplb_solution_batch out{status.data(), x.data(), y_eq.data(), y_ub.data(), zl.data(), zu.data(),
                           objective.data(), primal.data(), dual.data(), gap.data(), iterations.data()};
   allocations = 0;

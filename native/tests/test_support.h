@@ -56,20 +56,30 @@ inline lplb_ipm_settings settings_for(lplb_precision precision) {
   return settings;
 }
 
+// The arrays of LPs of one shape laid end to end, as lplb_lp_batch reads them.
+struct BatchArrays {
+  std::vector<double> c, a_eq, b_eq, a_ub, b_ub, lower, upper;
+};
+
+inline BatchArrays concatenate(const std::vector<Lp>& lps) {
+  BatchArrays a;
+  for (const Lp& lp : lps) {
+    a.c.insert(a.c.end(), lp.c.begin(), lp.c.end());
+    a.a_eq.insert(a.a_eq.end(), lp.a_eq.begin(), lp.a_eq.end());
+    a.b_eq.insert(a.b_eq.end(), lp.b_eq.begin(), lp.b_eq.end());
+    a.a_ub.insert(a.a_ub.end(), lp.a_ub.begin(), lp.a_ub.end());
+    a.b_ub.insert(a.b_ub.end(), lp.b_ub.begin(), lp.b_ub.end());
+    a.lower.insert(a.lower.end(), lp.lower.begin(), lp.lower.end());
+    a.upper.insert(a.upper.end(), lp.upper.begin(), lp.upper.end());
+  }
+  return a;
+}
+
 // Solves LPs of one shape in one batch through the public API.
 inline std::vector<Result> solve_all(const std::vector<Lp>& lps, const lplb_ipm_settings& settings) {
   const Lp& first = lps.front();
   const int n = first.n, me = first.m_eq, mu = first.m_ub, count = static_cast<int>(lps.size());
-  std::vector<double> c, a_eq, b_eq, a_ub, b_ub, lower, upper;
-  for (const Lp& lp : lps) {
-    c.insert(c.end(), lp.c.begin(), lp.c.end());
-    a_eq.insert(a_eq.end(), lp.a_eq.begin(), lp.a_eq.end());
-    b_eq.insert(b_eq.end(), lp.b_eq.begin(), lp.b_eq.end());
-    a_ub.insert(a_ub.end(), lp.a_ub.begin(), lp.a_ub.end());
-    b_ub.insert(b_ub.end(), lp.b_ub.begin(), lp.b_ub.end());
-    lower.insert(lower.end(), lp.lower.begin(), lp.lower.end());
-    upper.insert(upper.end(), lp.upper.begin(), lp.upper.end());
-  }
+  BatchArrays a = concatenate(lps);
   const size_t batch = lps.size();
   std::vector<int32_t> status(batch), iterations(batch);
   std::vector<double> x(batch * n), y_eq(batch * me), y_ub(batch * mu), z_lower(batch * n), z_upper(batch * n);
@@ -79,8 +89,8 @@ inline std::vector<Result> solve_all(const std::vector<Lp>& lps, const lplb_ipm_
   std::vector<Result> results(batch);
   lplb_error error = lplb_ipm_workspace_create(&shape, &settings, &workspace);
   if (error == LPLB_OK) {
-    lplb_lp_batch in{count, c.data(), me ? a_eq.data() : nullptr, me ? b_eq.data() : nullptr,
-                     mu ? a_ub.data() : nullptr, mu ? b_ub.data() : nullptr, lower.data(), upper.data()};
+    lplb_lp_batch in{count, a.c.data(), me ? a.a_eq.data() : nullptr, me ? a.b_eq.data() : nullptr,
+                     mu ? a.a_ub.data() : nullptr, mu ? a.b_ub.data() : nullptr, a.lower.data(), a.upper.data()};
     lplb_solution_batch out{status.data(),  x.data(),   y_eq.data(),   y_ub.data(),   z_lower.data(), z_upper.data(),
                             objective.data(), primal.data(), dual.data(), gap.data(), iterations.data()};
     error = lplb_ipm_solve_batch(workspace, &in, &out);
