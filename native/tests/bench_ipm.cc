@@ -17,6 +17,7 @@
 
 #include "lplb/ipm.h"
 #include "lplb/minmax.h"
+#include "lplb_group_lp.h"
 
 namespace {
 
@@ -29,16 +30,7 @@ struct Topology {
   std::vector<int> r2o;  // [ranks][slots]
 };
 
-Topology cube() {
-  const int column0[8] = {3, 0, 1, 2, 7, 4, 5, 6};
-  const int column1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
-  Topology t{"cube (8 ranks, D=2)", 8, 2, std::vector<int>(16)};
-  for (int i = 0; i < 8; ++i) {
-    t.r2o[i * 2 + 0] = column0[i];
-    t.r2o[i * 2 + 1] = column1[i];
-  }
-  return t;
-}
+Topology cube() { return Topology{"cube (8 ranks, D=2)", 8, 2, lplb_group_lp::cube_r2o()}; }
 
 // 64 ranks, D = 4: slot d of rank i replicates rank (i + 2^d) mod 64 (no fixed points).
 Topology group64() {
@@ -48,42 +40,6 @@ Topology group64() {
   return t;
 }
 
-// Random loads of one group, normalised by their maximum: w[i][d] and f[i] ~ U(0, 1).
-void random_loads(const Topology& t, std::mt19937_64& rng, double* w, double* f) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const int slots_total = t.ranks * t.slots;
-  double largest = 0;
-  for (int k = 0; k < slots_total; ++k) largest = std::max(largest, w[k] = unit(rng));
-  for (int i = 0; i < t.ranks; ++i) largest = std::max(largest, f[i] = unit(rng));
-  for (int k = 0; k < slots_total; ++k) w[k] /= largest;
-  for (int i = 0; i < t.ranks; ++i) f[i] /= largest;
-}
-
-// Fills one LP: variables p[i][d] in [0, 1] (index i * D + d) and z >= 0 (last); per rank i
-//   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
-void build_lp(const Topology& t, const double* w, const double* f, double* c, double* a, double* b, double* lower,
-              double* upper) {
-  const int g = t.ranks, slots = t.slots, n = g * slots + 1;
-  for (int j = 0; j < n; ++j) {
-    c[j] = j == n - 1 ? 1.0 : 0.0;
-    lower[j] = 0.0;
-    upper[j] = j == n - 1 ? INFINITY : 1.0;
-  }
-  std::fill(a, a + static_cast<size_t>(g) * n, 0.0);
-  for (int i = 0; i < g; ++i) {
-    double* row = a + static_cast<size_t>(i) * n;
-    double rhs = -f[i];
-    for (int d = 0; d < slots; ++d) {
-      const int j = t.r2o[i * slots + d];
-      row[i * slots + d] += w[i * slots + d];
-      row[j * slots + d] -= w[j * slots + d];
-      rhs -= w[j * slots + d];
-    }
-    row[n - 1] = -1.0;
-    b[i] = rhs;
-  }
-}
-
 void run(const Topology& t, lplb_precision precision, int batches) {
   const int n = t.ranks * t.slots + 1, m = t.ranks;
   const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
@@ -91,8 +47,9 @@ void run(const Topology& t, lplb_precision precision, int batches) {
   std::mt19937_64 rng(20240611);
   std::vector<double> w(static_cast<size_t>(t.ranks) * t.slots), f(static_cast<size_t>(t.ranks));
   for (size_t k = 0; k < count; ++k) {
-    random_loads(t, rng, w.data(), f.data());
-    build_lp(t, w.data(), f.data(), &c[k * n], &a[k * m * n], &b[k * m], &lower[k * n], &upper[k * n]);
+    lplb_group_lp::random_loads(rng, t.ranks, t.slots, w.data(), f.data());
+    lplb_group_lp::fill_lplb_lp(t.r2o.data(), t.ranks, t.slots, w.data(), f.data(), &c[k * n], &a[k * m * n], &b[k * m],
+                                &lower[k * n], &upper[k * n]);
   }
   lplb_shape shape{n, 0, m};
   lplb_ipm_settings settings;
@@ -143,7 +100,7 @@ void run_minmax(const Topology& t, lplb_precision precision, int batches) {
   const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
   std::vector<double> w(count * edges), f(count * t.ranks);
   std::mt19937_64 rng(20240611);
-  for (size_t k = 0; k < count; ++k) random_loads(t, rng, &w[k * edges], &f[k * t.ranks]);
+  for (size_t k = 0; k < count; ++k) lplb_group_lp::random_loads(rng, t.ranks, t.slots, &w[k * edges], &f[k * t.ranks]);
   // replica_rank[j][d] = i where r2o[i][d] = j.
   std::vector<int32_t> replica(static_cast<size_t>(edges));
   for (int i = 0; i < t.ranks; ++i)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lplb/ipm.h"
+#include "lplb_group_lp.h"
 #include "test_harness.h"
 
 namespace lplb_test {
@@ -418,52 +419,22 @@ inline Lp make_unbounded(std::mt19937_64& rng, int n, int m_eq, int m_ub) {
 }
 
 // ----------------------------------------------------------------------------------------
-// The LPLB min-max LP of one redundancy group (reference section 3.4).
+// The LPLB min-max LP of one redundancy group (reference section 3.4), as an Lp.
 
-// r2o as [ranks][slots]; loads w[ranks][slots] and f[ranks]. Variables p[i][d] (index
-// i * slots + d) in [0, 1] and z >= 0 (last); one row per rank i:
-//   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
 inline Lp make_lplb(const std::vector<int>& r2o, int ranks, int slots, const std::vector<double>& w,
                     const std::vector<double>& f) {
-  const int n = ranks * slots + 1;
-  Lp lp(n, 0, ranks);
-  for (int j = 0; j < n; ++j) lp.upper[j] = j == n - 1 ? kInf : 1.0;
-  lp.c[n - 1] = 1;
-  for (int i = 0; i < ranks; ++i) {
-    double rhs = -f[i];
-    for (int d = 0; d < slots; ++d) {
-      const int j = r2o[i * slots + d];
-      lp.ub(i, i * slots + d) += w[i * slots + d];
-      lp.ub(i, j * slots + d) -= w[j * slots + d];
-      rhs -= w[j * slots + d];
-    }
-    lp.ub(i, n - 1) = -1;
-    lp.b_ub[i] = rhs;
-  }
+  Lp lp(ranks * slots + 1, 0, ranks);
+  lplb_group_lp::fill_lplb_lp(r2o.data(), ranks, slots, w.data(), f.data(), lp.c.data(), lp.a_ub.data(),
+                              lp.b_ub.data(), lp.lower.data(), lp.upper.data());
   return lp;
 }
 
-inline std::vector<int> cube_r2o() {
-  const int column0[8] = {3, 0, 1, 2, 7, 4, 5, 6};
-  const int column1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
-  std::vector<int> r2o(16);
-  for (int i = 0; i < 8; ++i) {
-    r2o[i * 2] = column0[i];
-    r2o[i * 2 + 1] = column1[i];
-  }
-  return r2o;
-}
+using lplb_group_lp::cube_r2o;
 
-// Random normalised loads: w, f ~ U(0, 1), divided by their largest value.
 inline void random_loads(std::mt19937_64& rng, int ranks, int slots, std::vector<double>* w, std::vector<double>* f) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   w->assign(static_cast<size_t>(ranks) * slots, 0.0);
   f->assign(ranks, 0.0);
-  double largest = 0;
-  for (double& v : *w) largest = std::max(largest, v = unit(rng));
-  for (double& v : *f) largest = std::max(largest, v = unit(rng));
-  for (double& v : *w) v /= largest;
-  for (double& v : *f) v /= largest;
+  lplb_group_lp::random_loads(rng, ranks, slots, w->data(), f->data());
 }
 
 inline std::string seed_context(uint64_t seed, int index) {

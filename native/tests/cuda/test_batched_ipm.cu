@@ -20,6 +20,7 @@
 
 #include "batched_ipm.cuh"
 #include "lplb/ipm.h"
+#include "../lplb_group_lp.h"
 
 using lplb::cuda::BatchedIpm;
 using lplb::cuda::BatchedIpmOptions;
@@ -43,16 +44,7 @@ struct Topology {
   std::vector<int> r2o;  // [ranks][slots]
 };
 
-Topology cube() {
-  const int column0[8] = {3, 0, 1, 2, 7, 4, 5, 6};
-  const int column1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
-  Topology t{"cube", 8, 2, std::vector<int>(16)};
-  for (int i = 0; i < 8; ++i) {
-    t.r2o[i * 2] = column0[i];
-    t.r2o[i * 2 + 1] = column1[i];
-  }
-  return t;
-}
+Topology cube() { return Topology{"cube", 8, 2, lplb_group_lp::cube_r2o()}; }
 
 // 2-D torus rows x cols: rank i*cols+j pairs with [((i+1)%rows)*cols+j, i*cols+(j+1)%cols].
 Topology torus(int rows, int cols) {
@@ -116,31 +108,6 @@ void make_loads(Loads kind, std::mt19937_64& rng, int ranks, int slots, std::vec
   }
 }
 
-// One LPLB LP: p[i][d] in [0, 1] (index i*D + d), z >= 0 last; per rank i
-//   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
-void build_lp(const Topology& t, const std::vector<double>& w, const std::vector<double>& f, double* c, double* a,
-              double* b, double* lower, double* upper) {
-  const int g = t.ranks, slots = t.slots, n = g * slots + 1;
-  for (int j = 0; j < n; ++j) {
-    c[j] = j == n - 1 ? 1.0 : 0.0;
-    lower[j] = 0.0;
-    upper[j] = j == n - 1 ? INFINITY : 1.0;
-  }
-  std::fill(a, a + static_cast<size_t>(g) * n, 0.0);
-  for (int i = 0; i < g; ++i) {
-    double* row = a + static_cast<size_t>(i) * n;
-    double rhs = -f[i];
-    for (int d = 0; d < slots; ++d) {
-      const int j = t.r2o[i * slots + d];
-      row[i * slots + d] += w[i * slots + d];
-      row[j * slots + d] -= w[j * slots + d];
-      rhs -= w[j * slots + d];
-    }
-    row[n - 1] = -1.0;
-    b[i] = rhs;
-  }
-}
-
 struct HostBatch {
   int batch = 0, n = 0, m_eq = 0, m = 0;
   std::vector<double> c, a_eq, b_eq, a, b, lower, upper;
@@ -159,9 +126,10 @@ HostBatch make_batch(const Topology& t, Loads kind, int batch, std::mt19937_64& 
   std::vector<double> w, f;
   for (int k = 0; k < batch; ++k) {
     make_loads(kind, rng, t.ranks, t.slots, &w, &f);
-    build_lp(t, w, f, &h.c[static_cast<size_t>(k) * h.n], &h.a[static_cast<size_t>(k) * h.m * h.n],
-             &h.b[static_cast<size_t>(k) * h.m], &h.lower[static_cast<size_t>(k) * h.n],
-             &h.upper[static_cast<size_t>(k) * h.n]);
+    lplb_group_lp::fill_lplb_lp(t.r2o.data(), t.ranks, t.slots, w.data(), f.data(),
+                                &h.c[static_cast<size_t>(k) * h.n], &h.a[static_cast<size_t>(k) * h.m * h.n],
+                                &h.b[static_cast<size_t>(k) * h.m], &h.lower[static_cast<size_t>(k) * h.n],
+                                &h.upper[static_cast<size_t>(k) * h.n]);
   }
   return h;
 }

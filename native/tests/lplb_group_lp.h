@@ -1,0 +1,65 @@
+// The LPLB min-max LP of one redundancy group (reference section 3.4) in the dense form the
+// general IPM reads, plus the cube topology and random loads: one definition for the CPU tests,
+// the CPU benchmark and the CUDA kernel test.
+#ifndef LPLB_TESTS_LPLB_GROUP_LP_H
+#define LPLB_TESTS_LPLB_GROUP_LP_H
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace lplb_group_lp {
+
+// r2o of the 8-rank cube group, D = 2, as [ranks][slots].
+inline std::vector<int> cube_r2o() {
+  const int column0[8] = {3, 0, 1, 2, 7, 4, 5, 6};
+  const int column1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
+  std::vector<int> r2o(16);
+  for (int i = 0; i < 8; ++i) {
+    r2o[i * 2] = column0[i];
+    r2o[i * 2 + 1] = column1[i];
+  }
+  return r2o;
+}
+
+// Random normalised loads: w[ranks][slots], f[ranks] ~ U(0, 1), divided by their largest value.
+inline void random_loads(std::mt19937_64& rng, int ranks, int slots, double* w, double* f) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const int slots_total = ranks * slots;
+  double largest = 0;
+  for (int k = 0; k < slots_total; ++k) largest = std::max(largest, w[k] = unit(rng));
+  for (int i = 0; i < ranks; ++i) largest = std::max(largest, f[i] = unit(rng));
+  for (int k = 0; k < slots_total; ++k) w[k] /= largest;
+  for (int i = 0; i < ranks; ++i) f[i] /= largest;
+}
+
+// Fills one LP (n = ranks * slots + 1 variables, ranks inequality rows, a_ub row-major):
+// variables p[i][d] (index i * slots + d) in [0, 1] and z >= 0 (last); one row per rank i:
+//   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].
+inline void fill_lplb_lp(const int* r2o, int ranks, int slots, const double* w, const double* f, double* c,
+                         double* a_ub, double* b_ub, double* lower, double* upper) {
+  const int n = ranks * slots + 1;
+  for (int j = 0; j < n; ++j) {
+    c[j] = j == n - 1 ? 1.0 : 0.0;
+    lower[j] = 0.0;
+    upper[j] = j == n - 1 ? INFINITY : 1.0;
+  }
+  std::fill(a_ub, a_ub + static_cast<size_t>(ranks) * n, 0.0);
+  for (int i = 0; i < ranks; ++i) {
+    double* row = a_ub + static_cast<size_t>(i) * n;
+    double rhs = -f[i];
+    for (int d = 0; d < slots; ++d) {
+      const int j = r2o[i * slots + d];
+      row[i * slots + d] += w[i * slots + d];
+      row[j * slots + d] -= w[j * slots + d];
+      rhs -= w[j * slots + d];
+    }
+    row[n - 1] = -1.0;
+    b_ub[i] = rhs;
+  }
+}
+
+}  // namespace lplb_group_lp
+
+#endif  // LPLB_TESTS_LPLB_GROUP_LP_H
