@@ -101,10 +101,7 @@ void run_minmax(const Topology& t, lplb_precision precision, int batches) {
   std::vector<double> w(count * edges), f(count * t.ranks);
   std::mt19937_64 rng(20240611);
   for (size_t k = 0; k < count; ++k) lplb_group_lp::random_loads(rng, t.ranks, t.slots, &w[k * edges], &f[k * t.ranks]);
-  // replica_rank[j][d] = i where r2o[i][d] = j.
-  std::vector<int32_t> replica(static_cast<size_t>(edges));
-  for (int i = 0; i < t.ranks; ++i)
-    for (int d = 0; d < t.slots; ++d) replica[t.r2o[i * t.slots + d] * t.slots + d] = i;
+  const std::vector<int32_t> replica = lplb_group_lp::replica_from_r2o(t.r2o, t.ranks, t.slots);
   lplb_minmax_shape shape{t.ranks, t.slots, replica.data()};
   lplb_ipm_settings settings;
   lplb_ipm_default_settings(precision, &settings);

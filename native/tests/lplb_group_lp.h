@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -21,6 +22,14 @@ inline std::vector<int> cube_r2o() {
     r2o[i * 2 + 1] = column1[i];
   }
   return r2o;
+}
+
+// The min-max solver's view of the same group: replica[j][d] = i where r2o[i][d] = j.
+inline std::vector<int32_t> replica_from_r2o(const std::vector<int>& r2o, int ranks, int slots) {
+  std::vector<int32_t> replica(static_cast<size_t>(ranks) * slots);
+  for (int i = 0; i < ranks; ++i)
+    for (int d = 0; d < slots; ++d) replica[r2o[i * slots + d] * slots + d] = i;
+  return replica;
 }
 
 // Random normalised loads: w[ranks][slots], f[ranks] ~ U(0, 1), divided by their largest value.

@@ -26,6 +26,7 @@
 
 #include "cuda_test_support.h"
 #include "lplb/minmax.h"
+#include "lplb_group_lp.h"
 
 namespace {
 
@@ -38,21 +39,10 @@ struct Group {
 };
 
 Group from_r2o(const std::string& name, int ranks, int slots, const std::vector<int>& r2o) {
-  Group g{name, ranks, slots, std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
-  for (int i = 0; i < ranks; ++i)
-    for (int d = 0; d < slots; ++d) g.replica[r2o[i * slots + d] * slots + d] = i;
-  return g;
+  return Group{name, ranks, slots, lplb_group_lp::replica_from_r2o(r2o, ranks, slots)};
 }
 
-Group cube() {
-  const int c0[8] = {3, 0, 1, 2, 7, 4, 5, 6}, c1[8] = {6, 7, 4, 5, 0, 1, 2, 3};
-  std::vector<int> r2o(16);
-  for (int i = 0; i < 8; ++i) {
-    r2o[i * 2] = c0[i];
-    r2o[i * 2 + 1] = c1[i];
-  }
-  return from_r2o("cube", 8, 2, r2o);
-}
+Group cube() { return from_r2o("cube", 8, 2, lplb_group_lp::cube_r2o()); }
 
 Group torus(int m, int n) {
   std::vector<int> r2o(static_cast<size_t>(m) * n * 2);
