@@ -62,13 +62,14 @@ constexpr T huge_pivot() {
 // kernels' set-up costs more than the few products of each short row.
 constexpr int kSmallOrder = 16;
 
+// `small_order` lets a caller whose matrices are all tiny move that threshold.
 template <typename T>
-int cholesky_factor(T* __restrict a, T* __restrict inv_diag, int n, T relative_floor) {
+int cholesky_factor(T* __restrict a, T* __restrict inv_diag, int n, T relative_floor, int small_order = kSmallOrder) {
   T max_diag = 0;
   for (int i = 0; i < n; ++i) max_diag = max_of(max_diag, a[i * n + i]);
   const T floor = relative_floor * (max_diag > 0 ? max_diag : T(1));
   int replaced = 0;
-  const bool small = n <= kSmallOrder;
+  const bool small = n <= small_order;
   for (int j = 0; j < n; ++j) {
     T* row_j = a + j * n;
     T pivot = row_j[j];

@@ -48,37 +48,10 @@ T step_to_boundary(const T* inverse, const T* change, int count, T largest_ratio
   return largest_ratio;
 }
 
-// Cholesky factor and solve for the normal matrix. Small orders use plain loops (the vectorised
-// kernels of cpu/dense.h cost more to set up than an 8 x 8 matrix takes to factor).
+// Cholesky factor (cpu::cholesky_factor) and solve for the normal matrix. Orders up to 24 use
+// plain loops (the vectorised kernels of cpu/dense.h cost more to set up than an 8 x 8 matrix
+// takes to factor).
 constexpr int kSmallOrder = 24;
-
-template <typename T>
-void factor_normal(T* a, T* inv_diag, int n, T relative_floor) {
-  if (n > kSmallOrder) {
-    cpu::cholesky_factor(a, inv_diag, n, relative_floor);
-    return;
-  }
-  T max_diag = 0;
-  for (int i = 0; i < n; ++i) max_diag = cpu::max_of(max_diag, a[i * n + i]);
-  const T floor = relative_floor * (max_diag > 0 ? max_diag : T(1));
-  for (int j = 0; j < n; ++j) {
-    T* row_j = a + j * n;
-    T pivot = row_j[j];
-    for (int k = 0; k < j; ++k) pivot -= row_j[k] * row_j[k];
-    // A pivot too small to trust drops its unknown (as cpu::cholesky_factor does).
-    if (!(pivot > floor) || !std::isfinite(pivot)) pivot = cpu::huge_pivot<T>();
-    const T diag = std::sqrt(pivot);
-    row_j[j] = diag;
-    const T inv = T(1) / diag;
-    inv_diag[j] = inv;
-    for (int i = j + 1; i < n; ++i) {
-      T* row_i = a + i * n;
-      T sum = row_i[j];
-      for (int k = 0; k < j; ++k) sum -= row_i[k] * row_j[k];
-      row_i[j] = sum * inv;
-    }
-  }
-}
 
 template <typename T>
 void solve_normal(const T* l, const T* inv_diag, T* r, int n) {
@@ -281,7 +254,7 @@ bool MinMaxIpm<T>::factor(const ScaledProblem& problem) {
     normal[std::max(from, to) * G + std::min(from, to)] -= weight;
   }
   if (!std::isfinite(theta_zeta_)) return false;
-  factor_normal(normal, inv_diag_.data(), G, pivot_floor_);
+  cpu::cholesky_factor(normal, inv_diag_.data(), G, pivot_floor_, kSmallOrder);
   for (int i = 0; i < G; ++i)
     if (!std::isfinite(inv_diag_[i])) return false;
   return true;
@@ -420,7 +393,7 @@ bool MinMaxIpm<T>::polish(const ScaledProblem& problem) {
     if (row_to >= 0) K[row_to * dim + row_to] += w2;
     if (row_from >= 0 && row_to >= 0) K[std::max(row_from, row_to) * dim + std::min(row_from, row_to)] -= w2;
   }
-  factor_normal(K, polish_inv_diag_.data(), dim, 1e-14);
+  cpu::cholesky_factor(K, polish_inv_diag_.data(), dim, 1e-14, kSmallOrder);
   double* row_vec = polish_row_vec_.data();    // [n_rows]
   double* col_vec = polish_col_vec_.data();    // [n_cols]
   double* unknowns = polish_unknowns_.data();  // [n_cols] p_F, then z when free
