@@ -33,12 +33,7 @@ lplb_error lplb_ipm_workspace_create(const lplb_shape* shape, const lplb_ipm_set
   *out = nullptr;
   lplb_error error = lplb::validate_shape(shape);
   if (error != LPLB_OK) return error;
-  lplb_ipm_settings chosen;
-  if (settings) {
-    chosen = *settings;
-  } else {
-    lplb_ipm_default_settings(LPLB_PRECISION_FLOAT64, &chosen);
-  }
+  lplb_ipm_settings chosen = lplb::settings_or_defaults(settings);
   error = lplb::validate_settings(chosen);
   if (error != LPLB_OK) return error;
   try {

@@ -78,6 +78,13 @@ lplb_error validate_shape(const lplb_shape* shape) {
   return LPLB_OK;
 }
 
+lplb_ipm_settings settings_or_defaults(const lplb_ipm_settings* settings) {
+  if (settings) return *settings;
+  lplb_ipm_settings defaults;
+  lplb_ipm_default_settings(LPLB_PRECISION_FLOAT64, &defaults);
+  return defaults;
+}
+
 lplb_error validate_settings(const lplb_ipm_settings& settings) {
   if (settings.max_iterations < 1 || settings.max_iterations > 1000000) {
     return set_last_error(LPLB_ERR_INVALID_ARGUMENT, "settings.max_iterations: expected an integer in [1, 1000000], got %d",

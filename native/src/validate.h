@@ -15,6 +15,8 @@ constexpr int32_t kMaxDimension = 1 << 20;
 constexpr double kMaxMatrixEntries = 16777216.0;  // 2^24
 
 lplb_error validate_shape(const lplb_shape* shape);
+// The caller's settings, or the float64 defaults where it passed NULL (not yet validated).
+lplb_ipm_settings settings_or_defaults(const lplb_ipm_settings* settings);
 lplb_error validate_settings(const lplb_ipm_settings& settings);
 // Checks every pointer and every coefficient of every LP; reads only.
 lplb_error validate_batch(const lplb_shape& shape, const lplb_lp_batch* lps, const lplb_solution_batch* out);

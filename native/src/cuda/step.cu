@@ -12,6 +12,7 @@
 
 #include "last_error.h"
 #include "lplb/step.h"
+#include "validate.h"
 
 namespace lplb {
 namespace cuda {
@@ -142,12 +143,7 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
     return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "max_ids in [0, %d] and n_chunks in [1, 65536] expected, got %lld and %d",
                                 INT32_MAX, static_cast<long long>(max_ids), n_chunks);
   }
-  lplb_ipm_settings chosen;
-  if (settings) {
-    chosen = *settings;
-  } else {
-    lplb_ipm_default_settings(LPLB_PRECISION_FLOAT64, &chosen);
-  }
+  lplb_ipm_settings chosen = lplb::settings_or_defaults(settings);
   chosen.backend = LPLB_BACKEND_CUDA;
   const lplb_minmax_shape shape{layout->n_ranks, layout->n_slots, layout->replica_rank};
   lplb_minmax_workspace* solver = nullptr;

@@ -273,12 +273,7 @@ lplb_error lplb_minmax_workspace_create(const lplb_minmax_shape* shape, const lp
   *out = nullptr;
   lplb_error error = lplb::minmax::validate_minmax_shape(shape);
   if (error != LPLB_OK) return error;
-  lplb_ipm_settings chosen;
-  if (settings) {
-    chosen = *settings;
-  } else {
-    lplb_ipm_default_settings(LPLB_PRECISION_FLOAT64, &chosen);
-  }
+  lplb_ipm_settings chosen = lplb::settings_or_defaults(settings);
   error = lplb::validate_settings(chosen);
   if (error != LPLB_OK) return error;
   try {
