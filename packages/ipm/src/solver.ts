@@ -3,7 +3,7 @@
  */
 import { CudaUnavailableError, expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
 import type { LinearProgram, LpBatch, LpBatchSolution, LpShape, LpSolution } from "@lplb/lp";
-import { type NativeWorkspace, type NativeWorkspaceConfig, nativeBinding } from "./binding.js";
+import { type NativeInputs, type NativeWorkspace, type NativeWorkspaceConfig, nativeBinding } from "./binding.js";
 import { capabilities } from "./capabilities.js";
 import { callNative, captureCallerStack, fromNativeError } from "./native-errors.js";
 import { type IpmOptions, type ResolvedIpmOptions, resolveOptions } from "./options.js";
@@ -121,30 +121,21 @@ function toBatch(lps: unknown, name: string): LpBatch {
   invalid(name, "an LpBatch or an array of LinearPrograms", lps);
 }
 
+/** The batch's arrays in the order the addon takes them. */
+function nativeInputs(batch: LpBatch): NativeInputs {
+  return [
+    batch.c,
+    batch.aEq ?? null,
+    batch.bEq ?? null,
+    batch.aUb ?? null,
+    batch.bUb ?? null,
+    batch.lower ?? null,
+    batch.upper ?? null,
+  ];
+}
+
 function runBatch(workspace: NativeWorkspace, batch: LpBatch, out: BatchSolution): void {
-  callNative(() =>
-    workspace.solveBatch(
-      batch.count,
-      batch.c,
-      batch.aEq ?? null,
-      batch.bEq ?? null,
-      batch.aUb ?? null,
-      batch.bUb ?? null,
-      batch.lower ?? null,
-      batch.upper ?? null,
-      out.statusCodes,
-      out.x,
-      out.yEq,
-      out.yUb,
-      out.zLower,
-      out.zUpper,
-      out.objective,
-      out.primalResidual,
-      out.dualResidual,
-      out.dualityGap,
-      out.iterations,
-    ),
-  );
+  callNative(() => workspace.solveBatch(batch.count, ...nativeInputs(batch), ...out.nativeOutputs()));
 }
 
 /**
@@ -211,13 +202,7 @@ export async function solveBatchAsync(
     pending = binding.solveBatchAsync(
       workspaceConfig(batch.shape, resolved),
       batch.count,
-      batch.c,
-      batch.aEq ?? null,
-      batch.bEq ?? null,
-      batch.aUb ?? null,
-      batch.bUb ?? null,
-      batch.lower ?? null,
-      batch.upper ?? null,
+      ...nativeInputs(batch),
       ...out.nativeOutputs(),
     );
   } catch (error) {
