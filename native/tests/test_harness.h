@@ -4,8 +4,11 @@
 #ifndef LPLB_TESTS_TEST_HARNESS_H
 #define LPLB_TESTS_TEST_HARNESS_H
 
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,6 +34,12 @@ inline int& failures() {
 inline std::string& context() {
   static std::string text;
   return text;
+}
+
+// The seed of a randomised case: LPLB_TEST_SEED when set (to replay a failure), else fresh.
+inline uint64_t fresh_seed() {
+  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
+  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 struct Registrar {

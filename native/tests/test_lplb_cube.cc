@@ -2,19 +2,12 @@
 // loads. Optimality is proven by the independent KKT check of test_support.h; the load checks
 // make sure the LP says what it should: z is the heaviest rank load under the returned split,
 // and never below the mean load (the total is the same for every split).
-#include <chrono>
-#include <cstdlib>
 
 #include "test_support.h"
 
 using namespace lplb_test;
 
 namespace {
-
-uint64_t fresh_seed() {
-  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 // Rank loads for split p: f[i] + sum_d w[i][d] p[i][d] + sum_d w[j][d] (1 - p[j][d]).
 std::vector<double> rank_loads(const std::vector<int>& r2o, int ranks, int slots, const std::vector<double>& w,

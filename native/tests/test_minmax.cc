@@ -4,7 +4,6 @@
 // Each answer is also checked on its own terms: keep in [0, 1], max_load equal to the largest
 // rank load recomputed here, lower_bound <= the general optimum <= max_load.
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <numeric>
 
@@ -14,11 +13,6 @@
 using namespace lplb_test;
 
 namespace {
-
-uint64_t fresh_seed() {
-  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 struct Group {
   int ranks, slots;

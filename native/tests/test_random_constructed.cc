@@ -4,19 +4,12 @@
 // only, bounds-only, mixed bounds (free, boxed, upper-only, fixed) and degenerate solutions.
 // Fixed seeds run every time, plus one fresh seed per run (printed; set LPLB_TEST_SEED to
 // replay it).
-#include <chrono>
-#include <cstdlib>
 
 #include "test_support.h"
 
 using namespace lplb_test;
 
 namespace {
-
-uint64_t fresh_seed() {
-  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 const uint64_t kFreshSeed = fresh_seed();
 

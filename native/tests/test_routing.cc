@@ -3,8 +3,6 @@
 // token k of an expert goes to `first` exactly when (k * stride) mod total < keep, computed
 // here by multiplication rather than by the incremental walk. Invalid ids are reported by
 // index, for int32 and int64 ids.
-#include <chrono>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,11 +11,6 @@
 #include "test_harness.h"
 
 namespace {
-
-uint64_t fresh_seed() {
-  if (const char* text = std::getenv("LPLB_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 template <typename Id>
 lplb_expert_ids view(const std::vector<Id>& ids) {
@@ -95,14 +88,14 @@ void check_map(uint64_t seed) {
 }  // namespace
 
 TEST(counts_equal_histograms_and_chunk_prefixes) {
-  const uint64_t seed = fresh_seed();
+  const uint64_t seed = lplb_test::fresh_seed();
   lplb_test::context() = "seed " + std::to_string(seed);
   check_counts<int32_t>(seed);
   check_counts<int64_t>(seed + 1);
 }
 
 TEST(mapping_follows_the_permutation_rule) {
-  const uint64_t seed = fresh_seed();
+  const uint64_t seed = lplb_test::fresh_seed();
   lplb_test::context() = "seed " + std::to_string(seed);
   check_map<int32_t>(seed);
   check_map<int64_t>(seed + 1);
