@@ -115,7 +115,17 @@ void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lpl
     fs.push_back(f);
   }
   const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision);
-  const std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
+  std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
+  // The general solver stops short of 1e-9 on rare near-degenerate groups (a rank that is tight
+  // at the optimum but carries no multiplier): those are checked against its answer at 1e-7.
+  std::vector<double> oracle_tolerance(cases, 1e-9);
+  lplb_ipm_settings loose = settings_for(LPLB_PRECISION_FLOAT64);
+  loose.tolerance = 1e-7;
+  for (int k = 0; k < cases; ++k) {
+    if (general[k].status == LPLB_STATUS_OPTIMAL) continue;
+    general[k] = solve_all({lps[k]}, loose).front();
+    oracle_tolerance[k] = loose.tolerance;
+  }
   for (int k = 0; k < cases; ++k) {
     context() = seed_context(seed, k) + " (LPLB_TEST_SEED=" + std::to_string(base) + "), " + std::to_string(ranks) +
                 " ranks x " + std::to_string(slots) + " slots" +
@@ -128,11 +138,11 @@ void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lpl
     CHECK_NEAR(r.max_load, recomputed, 1e-12 * (1 + recomputed));
     CHECK_MSG(r.gap <= tolerance, "gap " + std::to_string(r.gap));
     const double optimum = general[k].objective;
-    const double slack = 1e-9 * (1 + optimum);
+    const double slack = oracle_tolerance[k] * (1 + optimum);
     CHECK_MSG(r.lower_bound <= optimum + slack && optimum <= r.max_load + slack,
               "bounds [" + std::to_string(r.lower_bound) + ", " + std::to_string(r.max_load) + "] miss the optimum " +
                   std::to_string(optimum));
-    CHECK_MSG(std::abs(r.max_load - optimum) <= tolerance * 2 * (1 + optimum),
+    CHECK_MSG(std::abs(r.max_load - optimum) <= std::max(tolerance, oracle_tolerance[k]) * 2 * (1 + optimum),
               "max_load " + std::to_string(r.max_load) + " vs general optimum " + std::to_string(optimum));
   }
 }
@@ -178,6 +188,13 @@ TEST(invalid_arguments) {
   lplb_minmax_batch nan_batch{1, nan_fixed, good_slot};
   CHECK(lplb_minmax_solve_batch(workspace, &nan_batch, &out) == LPLB_ERR_INVALID_ARGUMENT);
   lplb_minmax_workspace_destroy(workspace);
+}
+
+// Case 54 of this seed is a group whose optimum leaves three ranks tight but without multiplier:
+// the iterations alone stopped with a certified gap of 3.9e-9.
+TEST(near_degenerate_group) {
+  const uint64_t base = 16498135373221ull;
+  run_seed(base, base + 12 * 31 + 3, 12, 3, 55, LPLB_PRECISION_FLOAT64, 1e-9);
 }
 
 TEST(random_groups_against_the_general_solver) {

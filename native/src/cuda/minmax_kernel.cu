@@ -428,6 +428,7 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
   int status = LPLB_STATUS_ITERATION_LIMIT;
   int iteration = 0;
   int polishes = 0;
+  double polish_below = 0.1 * static_cast<double>(z_low_t + zeta);
   int tiny_steps = 0, idle_steps = 0;
   T smallest_total = sizeof(T) == 4 ? T(FLT_MAX) : T(DBL_MAX);
   bool done = record();
@@ -461,8 +462,15 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
       }
     }
     if (last) break;
-    if (polishes < 3 && static_cast<double>(total) <= 0.1 * static_cast<double>(z_low_t + zeta)) {
+    // Far below the tolerance nothing more comes from the iterations (see MinMaxIpm::solve).
+    if (static_cast<double>(total) <= 1e-6 * options.tolerance * static_cast<double>(z_low_t + zeta)) {
+      status = LPLB_STATUS_NUMERICAL_ERROR;
+      break;
+    }
+    // Polish once below a tenth of z, then each time the total has fallen 100x more.
+    if (polishes < 3 && static_cast<double>(total) <= polish_below) {
       ++polishes;
+      polish_below = 1e-2 * static_cast<double>(total);
       if (polish()) {
         status = LPLB_STATUS_OPTIMAL;
         break;

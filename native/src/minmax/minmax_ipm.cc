@@ -32,14 +32,20 @@ constexpr int kStallSteps = 5;
 // The certificate is evaluated once the total complementarity is below this multiple of the
 // tolerance times z.
 constexpr double kCertifyBelow = 100;
-// Polish is tried once the total complementarity is below this fraction of z, at most
-// kMaxPolishes times a run; it refines its solves kPolishPasses times.
+// Polish is tried once the total complementarity is below this fraction of z, then again each
+// time it has fallen by kPolishSpacing more (the active set is clearer), at most kMaxPolishes
+// times a run; it refines its solves kPolishPasses times.
 constexpr double kPolishBelow = 1e-1;
+constexpr double kPolishSpacing = 1e-2;
 constexpr int kMaxPolishes = 3;
+// The run ends once the total complementarity is below this multiple of the tolerance times z.
+constexpr double kGiveUpBelow = 1e-6;
 constexpr int kPolishPasses = 2;
 // Added to the diagonal of the polish Gram matrix: dependent rows or columns (a degenerate
 // optimum) then get the least-norm answer instead of a breakdown.
 constexpr double kPolishRegularization = 1e-12;
+// Passes of the multiplier search over the groups of ranks.
+constexpr int kSearchPasses = 3;
 
 // Largest of largest_ratio and -change / value over the entries, given 1 / value.
 template <typename T>
@@ -126,6 +132,8 @@ MinMaxIpm<T>::MinMaxIpm(int max_ranks, int max_edges, int max_iterations, double
   polish_col_vec_.resize(E + 1);
   polish_unknowns_.resize(E + 1);
   polish_lambda_.resize(G);
+  group_of_rank_.resize(G);
+  group_value_.resize(G);
 }
 
 // A strictly feasible, nearly centred start: p = t = 1/2; z a little above the max load of that
@@ -425,7 +433,85 @@ bool MinMaxIpm<T>::polish(const ScaledProblem& problem) {
   for (int r = 0; r < G; ++r) multipliers_[r] = 0;
   for (int k = 0; k < n_rows; ++k) multipliers_[polish_rows_[k]] = -std::max(0.0, lambda[k]);
   record_candidate(problem);
+  if (best_max_load_ - best_lower_bound_ > tolerance_ * best_max_load_) search_multipliers(problem);
   return best_max_load_ - best_lower_bound_ <= tolerance_ * best_max_load_;
+}
+
+// Near a degenerate optimum a rank can be tight only to within rounding: the iterate then keeps
+// some weight on it although every optimal multiplier vector puts none there, and the bound
+// stays off by that weight times a tiny slope. Ranks joined by a free edge (strictly inside its
+// bounds at the iterate) share one multiplier at an optimum, so the search works on those
+// groups: the bound is piecewise linear in one group's value, with kinks only where it meets a
+// neighbouring group's value, and positively homogeneous (normalising is free), so the best
+// value along that coordinate is 0 or a neighbour's value. A few exact passes over the groups,
+// starting from the best multipliers seen, recover the bound in such cases.
+template <typename T>
+void MinMaxIpm<T>::search_multipliers(const ScaledProblem& problem) {
+  const int G = problem.n_ranks, E = problem.n_edges;
+  int32_t* group = group_of_rank_.data();
+  for (int r = 0; r < G; ++r) group[r] = r;
+  auto root = [&](int r) {
+    while (group[r] != r) r = group[r] = group[group[r]];
+    return r;
+  };
+  for (int e = 0; e < E; ++e) {
+    const double w = problem.weight[e];
+    const bool free = !(static_cast<double>(p_[e]) * w < static_cast<double>(zp_[e])) &&
+                      !(static_cast<double>(t_[e]) * w < static_cast<double>(v_[e]));
+    if (free) group[root(problem.from[e])] = root(problem.to[e]);
+  }
+  // Each group starts at the mean of its members' multipliers.
+  double* value = group_value_.data();
+  double* count = loads_.data();  // scratch
+  for (int r = 0; r < G; ++r) value[r] = count[r] = 0;
+  for (int r = 0; r < G; ++r) {
+    group[r] = root(r);
+    value[group[r]] += std::max(0.0, -best_y_[r]);
+    count[group[r]] += 1;
+  }
+  for (int r = 0; r < G; ++r) value[r] = count[r] > 0 ? value[r] / count[r] : 0.0;
+  auto bound_of_values = [&]() {
+    for (int r = 0; r < G; ++r) multipliers_[r] = -value[group[r]];
+    return lagrangian_bound(problem, multipliers_.data());
+  };
+  auto keep_if_better = [&](double bound) {
+    if (bound > best_lower_bound_) {
+      best_lower_bound_ = bound;
+      std::copy(multipliers_.begin(), multipliers_.begin() + G, best_y_.begin());
+    }
+  };
+  double current = bound_of_values();
+  keep_if_better(current);
+  for (int pass = 0; pass < kSearchPasses; ++pass) {
+    bool improved = false;
+    for (int c = 0; c < G; ++c) {
+      if (group[c] != c) continue;
+      const double original = value[c];
+      double best_value = original, best_bound = current;
+      auto try_value = [&](double candidate) {
+        if (candidate == best_value) return;
+        value[c] = candidate;
+        const double bound = bound_of_values();
+        if (bound > best_bound) {
+          best_bound = bound;
+          best_value = candidate;
+        }
+      };
+      try_value(0.0);
+      for (int e = 0; e < E; ++e) {
+        const int a = group[problem.from[e]], b = group[problem.to[e]];
+        if (a == c && b != c) try_value(value[b]);
+        if (b == c && a != c) try_value(value[a]);
+      }
+      value[c] = best_value;
+      if (best_bound > current) {
+        current = best_bound;
+        improved = true;
+      }
+    }
+    if (!improved) break;
+  }
+  keep_if_better(bound_of_values());
 }
 
 // Ends a run that cannot go on: the last finite iterate still counts for the certificate.
@@ -435,6 +521,7 @@ RunStatus MinMaxIpm<T>::stalled(const ScaledProblem& problem) {
   for (int e = 0; e < problem.n_edges; ++e) finite = finite && std::isfinite(p_[e]);
   for (int r = 0; r < problem.n_ranks; ++r) finite = finite && std::isfinite(y_[r]);
   if (finite) record_bounds(problem);
+  if (finite && best_max_load_ - best_lower_bound_ > tolerance_ * best_max_load_) search_multipliers(problem);
   return best_max_load_ - best_lower_bound_ <= tolerance_ * best_max_load_ ? RunStatus::kConverged : RunStatus::kStalled;
 }
 
@@ -450,6 +537,7 @@ RunStatus MinMaxIpm<T>::solve(const ScaledProblem& problem) {
   start(problem);
   const T pairs = static_cast<T>(2 * E + 1 + G);
   int tiny_steps = 0, polishes = 0, idle_steps = 0;
+  double polish_below = kPolishBelow * static_cast<double>(z_low_ + zeta_);
   T smallest_total = std::numeric_limits<T>::infinity();
   for (iterations_ = 0;; ++iterations_) {
     compute_residuals(problem);
@@ -464,8 +552,12 @@ RunStatus MinMaxIpm<T>::solve(const ScaledProblem& problem) {
       if (best_max_load_ - best_lower_bound_ <= tolerance_ * best_max_load_) return RunStatus::kConverged;
     }
     if (last) return RunStatus::kIterationLimit;
-    if (polishes < kMaxPolishes && static_cast<double>(total) <= kPolishBelow * static_cast<double>(z_low_ + zeta_)) {
+    // Far below the tolerance the iterate has nothing more to give: the arithmetic, not the
+    // complementarity, limits what is left.
+    if (static_cast<double>(total) <= kGiveUpBelow * tolerance_ * static_cast<double>(z_low_ + zeta_)) return stalled(problem);
+    if (polishes < kMaxPolishes && static_cast<double>(total) <= polish_below) {
       ++polishes;
+      polish_below = kPolishSpacing * static_cast<double>(total);
       if (polish(problem)) return RunStatus::kConverged;
     }
     idle_steps = total < static_cast<T>(kProgress) * smallest_total ? 0 : idle_steps + 1;

@@ -78,6 +78,7 @@ class MinMaxIpm {
   RunStatus stalled(const ScaledProblem& problem);
   void record_candidate(const ScaledProblem& problem);
   bool polish(const ScaledProblem& problem);
+  void search_multipliers(const ScaledProblem& problem);
 
   int max_ranks_, max_edges_, max_iterations_;
   double tolerance_;
@@ -112,6 +113,9 @@ class MinMaxIpm {
   std::vector<int32_t> polish_rows_, polish_slot_rank_, polish_columns_, polish_slot_edge_;
   std::vector<double> polish_gram_, polish_inv_diag_, polish_row_vec_, polish_col_vec_;
   std::vector<double> polish_unknowns_, polish_lambda_;
+  // Multiplier search: each rank's group (ranks joined by free edges) and each group's value.
+  std::vector<int32_t> group_of_rank_;
+  std::vector<double> group_value_;
 };
 
 }  // namespace minmax
