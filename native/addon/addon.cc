@@ -8,7 +8,7 @@
 //   solveBatchAsync  see solve_async.h
 //   MinMaxWorkspace  see minmax_workspace.h
 //   countExperts, mapExperts  see routing.h
-//   device memory, streams, DeviceStep  see device.h
+//   device memory, streams, DeviceStep, deviceSet, ncclUniqueId, NcclComm  see device.h
 #include <napi.h>
 
 #include "device.h"
@@ -23,7 +23,7 @@ namespace lplb_addon {
 namespace {
 
 // Bump when the argument layout of any export changes.
-constexpr int kBindingVersion = 5;
+constexpr int kBindingVersion = 6;
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -63,6 +63,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("streamDestroy", Napi::Function::New<StreamDestroy>(env, "streamDestroy"));
   exports.Set("streamSynchronize", Napi::Function::New<StreamSynchronize>(env, "streamSynchronize"));
   exports.Set("DeviceStep", DeviceStep::Define(env));
+  exports.Set("deviceSet", Napi::Function::New<DeviceSet>(env, "deviceSet"));
+  exports.Set("ncclUniqueId", Napi::Function::New<NcclUniqueId>(env, "ncclUniqueId"));
+  exports.Set("NcclComm", NcclComm::Define(env));
   return exports;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "errors.h"
+#include "lplb/nccl.h"
 
 namespace lplb_addon {
 namespace {
@@ -116,6 +117,78 @@ Napi::Value StreamDestroy(const Napi::CallbackInfo& info) {
 Napi::Value StreamSynchronize(const Napi::CallbackInfo& info) {
   Check(info.Env(), lplb_stream_synchronize(ReadPointer(info[0], "stream", true)));
   return info.Env().Undefined();
+}
+
+Napi::Value DeviceSet(const Napi::CallbackInfo& info) {
+  Check(info.Env(), lplb_device_set(static_cast<int32_t>(ReadCount(info[0], "device", 1023))));
+  return info.Env().Undefined();
+}
+
+Napi::Value NcclUniqueId(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array id = Napi::Uint8Array::New(info.Env(), LPLB_NCCL_UNIQUE_ID_BYTES);
+  Check(info.Env(), lplb_nccl_unique_id(id.Data()));
+  return id;
+}
+
+Napi::Function NcclComm::Define(Napi::Env env) {
+  return DefineClass(env, "NcclComm",
+                     {InstanceMethod<&NcclComm::AllReduceSum>("allReduceSum"),
+                      InstanceMethod<&NcclComm::Synchronize>("synchronize"), InstanceMethod<&NcclComm::Abort>("abort"),
+                      InstanceMethod<&NcclComm::Dispose>("dispose"), InstanceAccessor<&NcclComm::Live>("live")});
+}
+
+NcclComm::NcclComm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NcclComm>(info) {
+  const Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      info[0].As<Napi::Uint8Array>().ElementLength() != LPLB_NCCL_UNIQUE_ID_BYTES) {
+    ThrowInvalidArgument(env, "id", "a Uint8Array of " + std::to_string(LPLB_NCCL_UNIQUE_ID_BYTES) + " bytes", info[0]);
+  }
+  const int32_t size = static_cast<int32_t>(ReadCount(info[1], "size", 1 << 20));
+  const int32_t rank = static_cast<int32_t>(ReadCount(info[2], "rank", 1 << 20));
+  const int64_t timeout = static_cast<int64_t>(ReadCount(info[3], "timeoutMs", 1e12));
+  Check(env, lplb_nccl_comm_create(info[0].As<Napi::Uint8Array>().Data(), size, rank, timeout, &comm_));
+}
+
+NcclComm::~NcclComm() { lplb_nccl_comm_destroy(comm_); }
+
+lplb_nccl_comm* NcclComm::Get(Napi::Env env) const {
+  if (!comm_) throw Napi::Error::New(env, "the NCCL communicator was disposed");
+  return comm_;
+}
+
+Napi::Value NcclComm::AllReduceSum(const Napi::CallbackInfo& info) {
+  lplb_nccl_comm* comm = Get(info.Env());
+  const void* send = ReadPointer(info[0], "send", false);
+  void* recv = ReadPointer(info[1], "recv", false);
+  const double count = ReadCount(info[2], "count", 1099511627776.0);
+  const double type = ReadCount(info[3], "type", 1);
+  Check(info.Env(), lplb_nccl_all_reduce_sum(comm, send, recv, static_cast<size_t>(count),
+                                             static_cast<lplb_nccl_type>(static_cast<int>(type)),
+                                             ReadPointer(info[4], "stream", true)));
+  return info.Env().Undefined();
+}
+
+Napi::Value NcclComm::Synchronize(const Napi::CallbackInfo& info) {
+  lplb_nccl_comm* comm = Get(info.Env());
+  void* stream = ReadPointer(info[0], "stream", true);
+  const int64_t timeout = static_cast<int64_t>(ReadCount(info[1], "timeoutMs", 1e12));
+  Check(info.Env(), lplb_nccl_synchronize(comm, stream, timeout));
+  return info.Env().Undefined();
+}
+
+Napi::Value NcclComm::Abort(const Napi::CallbackInfo& info) {
+  lplb_nccl_comm_abort(comm_);
+  return info.Env().Undefined();
+}
+
+Napi::Value NcclComm::Dispose(const Napi::CallbackInfo& info) {
+  lplb_nccl_comm_destroy(comm_);
+  comm_ = nullptr;
+  return info.Env().Undefined();
+}
+
+Napi::Value NcclComm::Live(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), comm_ != nullptr && lplb_nccl_comm_rank(comm_) >= 0);
 }
 
 Napi::Function DeviceStep::Define(Napi::Env env) {

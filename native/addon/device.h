@@ -10,12 +10,18 @@
 //   step.solveMap(ids, length, width, globalCounts, out, stream)
 //   step.read(keep, status, maxLoad, stream) -> -1 or the smallest invalid index
 //   step.dispose(), step.disposed
+//   deviceSet(device)
+//   ncclUniqueId() -> Uint8Array(128)
+//   new NcclComm(id, size, rank, timeoutMs)      (waits for every rank to join, at most timeoutMs)
+//   comm.allReduceSum(send, recv, count, type, stream)   type 0 = int32, 1 = float64
+//   comm.synchronize(stream, timeoutMs), comm.abort(), comm.dispose(), comm.live
 // `stream` is a bigint or null (the default stream).
 #ifndef LPLB_ADDON_DEVICE_H
 #define LPLB_ADDON_DEVICE_H
 
 #include <napi.h>
 
+#include "lplb/nccl.h"
 #include "lplb/step.h"
 
 namespace lplb_addon {
@@ -27,6 +33,27 @@ Napi::Value CopyToHost(const Napi::CallbackInfo& info);
 Napi::Value StreamCreate(const Napi::CallbackInfo& info);
 Napi::Value StreamDestroy(const Napi::CallbackInfo& info);
 Napi::Value StreamSynchronize(const Napi::CallbackInfo& info);
+Napi::Value DeviceSet(const Napi::CallbackInfo& info);
+Napi::Value NcclUniqueId(const Napi::CallbackInfo& info);
+
+class NcclComm : public Napi::ObjectWrap<NcclComm> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NcclComm(const Napi::CallbackInfo& info);
+  ~NcclComm() override;
+  NcclComm(const NcclComm&) = delete;
+  NcclComm& operator=(const NcclComm&) = delete;
+
+ private:
+  Napi::Value AllReduceSum(const Napi::CallbackInfo& info);
+  Napi::Value Synchronize(const Napi::CallbackInfo& info);
+  Napi::Value Abort(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value Live(const Napi::CallbackInfo& info);
+  lplb_nccl_comm* Get(Napi::Env env) const;
+
+  lplb_nccl_comm* comm_ = nullptr;
+};
 
 class DeviceStep : public Napi::ObjectWrap<DeviceStep> {
  public:

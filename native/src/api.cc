@@ -78,6 +78,10 @@ const char* lplb_error_string(lplb_error error) {
       return "backend unavailable";
     case LPLB_ERR_INTERNAL:
       return "internal error";
+    case LPLB_ERR_TIMEOUT:
+      return "timed out";
+    case LPLB_ERR_COMMUNICATION:
+      return "communication failed";
   }
   return "unknown error";
 }

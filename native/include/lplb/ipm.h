@@ -38,7 +38,9 @@ typedef enum lplb_error {
   LPLB_ERR_INVALID_ARGUMENT = 1, /* null pointer, bad dimension, non-finite coefficient */
   LPLB_ERR_OUT_OF_MEMORY = 2,
   LPLB_ERR_BACKEND_UNAVAILABLE = 3, /* e.g. CUDA requested but not built or no device */
-  LPLB_ERR_INTERNAL = 4
+  LPLB_ERR_INTERNAL = 4,
+  LPLB_ERR_TIMEOUT = 5,      /* an EP group's peers did not answer within the timeout; the group is aborted */
+  LPLB_ERR_COMMUNICATION = 6 /* an EP group's collective failed (a peer died, NCCL reported an error); aborted */
 } lplb_error;
 
 /* Outcome of one LP. Values match @lplb/lp's LP_STATUSES order. */

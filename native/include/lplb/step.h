@@ -28,6 +28,8 @@ extern "C" {
  * cudaStreamSynchronize on the current device. Builds without CUDA return
  * LPLB_ERR_BACKEND_UNAVAILABLE. */
 lplb_error lplb_device_alloc(size_t bytes, void** out);
+/* Makes `device` the calling thread's current device (cudaSetDevice), for everything after. */
+lplb_error lplb_device_set(int32_t device);
 lplb_error lplb_device_free(void* pointer);
 /* Copies between host and device (to_device selects the direction) on `stream`; waits for it
  * when `wait` is nonzero. */

@@ -324,6 +324,19 @@ lplb_error lplb_device_alloc(size_t bytes, void** out) {
   return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaMalloc", error);
 }
 
+lplb_error lplb_device_set(int32_t device) {
+  lplb::clear_last_error();
+  int count = 0;
+  const cudaError_t counted = cudaGetDeviceCount(&count);
+  if (counted != cudaSuccess) return cuda_failure("cudaGetDeviceCount", counted);
+  if (device < 0 || device >= count) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "device %d is not in [0, %d): this machine has %d CUDA device(s)",
+                                device, count, count);
+  }
+  const cudaError_t error = cudaSetDevice(device);
+  return error == cudaSuccess ? LPLB_OK : cuda_failure("cudaSetDevice", error);
+}
+
 lplb_error lplb_device_free(void* pointer) {
   lplb::clear_last_error();
   const cudaError_t error = cudaFree(pointer);

@@ -255,6 +255,9 @@ lplb_error lplb_device_alloc(size_t, void** out) {
   if (out) *out = nullptr;
   return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "backend CUDA is unavailable: this build of lplb has no CUDA backend");
 }
+lplb_error lplb_device_set(int32_t) {
+  return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "backend CUDA is unavailable: this build of lplb has no CUDA backend");
+}
 lplb_error lplb_device_free(void*) { return LPLB_OK; }
 lplb_error lplb_device_copy(void*, const void*, size_t, int32_t, void*, int32_t) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
 lplb_error lplb_stream_create(void** out) {

@@ -17,6 +17,7 @@ export type LplbErrorCode =
   | "ERR_LPLB_NATIVE_BINDING"
   | "ERR_LPLB_CUDA_UNAVAILABLE"
   | "ERR_LPLB_NATIVE"
+  | "ERR_LPLB_GROUP"
   | "ERR_LPLB_INTERNAL";
 
 /** Base class of every error thrown by the `@lplb` packages. */
@@ -90,5 +91,26 @@ export class NativeError extends LplbError {
 
   static override isInstance(value: unknown): value is NativeError {
     return hasCode(value, "ERR_LPLB_NATIVE");
+  }
+}
+
+/** Why an EP group failed: a wait ran out of time, or a collective reported an error. */
+export type GroupFailure = "timeout" | "communication";
+
+/**
+ * An EP group's collective failed: a peer is missing, died or is stuck past the timeout, or the
+ * transport (NCCL) reported an error. The group is aborted on this rank and cannot be used again;
+ * the other ranks fail the same way within their timeout.
+ */
+export class GroupError extends LplbError {
+  readonly failure: GroupFailure;
+
+  constructor(failure: GroupFailure, message: string, options?: { cause?: unknown }) {
+    super("ERR_LPLB_GROUP", message, options);
+    this.failure = failure;
+  }
+
+  static override isInstance(value: unknown): value is GroupError {
+    return hasCode(value, "ERR_LPLB_GROUP");
   }
 }

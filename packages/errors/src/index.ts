@@ -1,5 +1,7 @@
 export {
   CudaUnavailableError,
+  GroupError,
+  type GroupFailure,
   InvalidArgumentError,
   LplbError,
   type LplbErrorCode,

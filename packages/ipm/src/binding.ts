@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 5;
+export const BINDING_VERSION = 6;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -113,6 +113,15 @@ export interface NativeDeviceStep {
   readonly disposed: boolean;
 }
 
+/** A native `lplb_nccl_comm` (see `native/addon/device.h`). */
+export interface NativeNcclComm {
+  allReduceSum(send: bigint, recv: bigint, count: number, type: 0 | 1, stream: bigint | null): void;
+  synchronize(stream: bigint | null, timeoutMs: number): void;
+  abort(): void;
+  dispose(): void;
+  readonly live: boolean;
+}
+
 /** What `lplb_get_capabilities` reports. */
 export interface NativeCapabilities {
   readonly versionMajor: number;
@@ -152,6 +161,9 @@ export interface NativeBinding {
   streamDestroy(stream: bigint): void;
   streamSynchronize(stream: bigint | null): void;
   readonly DeviceStep: new (config: Record<string, unknown>) => NativeDeviceStep;
+  deviceSet(device: number): void;
+  ncclUniqueId(): Uint8Array;
+  readonly NcclComm: new (id: Uint8Array, size: number, rank: number, timeoutMs: number) => NativeNcclComm;
 }
 
 /** A loaded addon and where it came from. */
@@ -191,7 +203,8 @@ function isBinding(value: unknown): value is NativeBinding {
     typeof candidate.MinMaxWorkspace === "function" &&
     typeof candidate.countExperts === "function" &&
     typeof candidate.mapExperts === "function" &&
-    typeof candidate.DeviceStep === "function"
+    typeof candidate.DeviceStep === "function" &&
+    typeof candidate.NcclComm === "function"
   );
 }
 

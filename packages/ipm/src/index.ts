@@ -60,6 +60,13 @@ export {
   MAX_ITERATIONS_LIMIT,
   type ResolvedIpmOptions,
 } from "./options.js";
+export {
+  NCCL_UNIQUE_ID_BYTES,
+  NcclCommunicator,
+  type NcclCommunicatorOptions,
+  ncclUniqueId,
+  setDevice,
+} from "./nccl.js";
 export { countExperts, type ExpertIdArray, mapExperts } from "./routing.js";
 export {
   createSolver,

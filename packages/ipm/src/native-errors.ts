@@ -1,12 +1,14 @@
 /**
  * Conversion of errors thrown by the addon into @lplb error classes.
  */
-import { CudaUnavailableError, InvalidArgumentError, LplbError, NativeError } from "@lplb/errors";
+import { CudaUnavailableError, GroupError, InvalidArgumentError, LplbError, NativeError } from "@lplb/errors";
 
 /** lplb_error codes of the C API. */
 const LPLB_ERR_INVALID_ARGUMENT = 1;
 const LPLB_ERR_BACKEND_UNAVAILABLE = 3;
 const LPLB_ERR_INTERNAL = 4;
+const LPLB_ERR_TIMEOUT = 5;
+const LPLB_ERR_COMMUNICATION = 6;
 
 interface AddonErrorFields {
   code?: unknown;
@@ -28,7 +30,8 @@ export function captureCallerStack(above: (...args: never[]) => unknown): string
 
 /**
  * The @lplb error for an error thrown by the addon: argument errors become
- * {@link InvalidArgumentError}, an unavailable backend {@link CudaUnavailableError}, anything
+ * {@link InvalidArgumentError}, an unavailable backend {@link CudaUnavailableError}, a failed
+ * EP-group wait or collective {@link GroupError}, anything
  * else {@link NativeError} with the native code. The addon's error is kept as `cause`. With
  * `callerStack`, the result's stack is the caller's instead of the current one.
  */
@@ -43,6 +46,10 @@ export function fromNativeError(error: unknown, callerStack?: string): LplbError
   } else if (fields.code === "ERR_LPLB_NATIVE" && typeof fields.nativeCode === "number") {
     if (fields.nativeCode === LPLB_ERR_INVALID_ARGUMENT) {
       translated = new InvalidArgumentError("lps", message, { cause: error });
+    } else if (fields.nativeCode === LPLB_ERR_TIMEOUT) {
+      translated = new GroupError("timeout", message, { cause: error });
+    } else if (fields.nativeCode === LPLB_ERR_COMMUNICATION) {
+      translated = new GroupError("communication", message, { cause: error });
     } else if (fields.nativeCode === LPLB_ERR_BACKEND_UNAVAILABLE) {
       translated = new CudaUnavailableError(`${message}; use backend "cpu"`, { cause: error });
     } else {

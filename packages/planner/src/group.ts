@@ -2,6 +2,7 @@
  * EP groups: the ranks whose token counts are summed before every rank solves the same LPs.
  */
 import { expectInteger } from "@lplb/errors";
+import type { CudaStream, DeviceArray } from "@lplb/ipm";
 
 /**
  * An expert-parallel group as the planner sees it: this process's rank, the group size, and an
@@ -16,6 +17,25 @@ export interface Group {
   readonly rank: number;
   readonly size: number;
   allReduceSum(values: Float64Array): void | Promise<void>;
+}
+
+/**
+ * A group whose all-reduce also runs on the GPU, stream-ordered ({@link NcclGroup}). With backend
+ * `'cuda'` the planner then keeps a whole step on the device: count, all-reduce, solve and map are
+ * enqueued on one stream, and the host waits once, through {@link DeviceGroup.synchronize}, which
+ * fails instead of hanging when a peer does.
+ */
+export interface DeviceGroup extends Group {
+  /** Enqueues the sum over all ranks of `local` into `global` (int32, same length) on `stream`. */
+  allReduceDevice(local: DeviceArray<"int32">, global: DeviceArray<"int32">, stream?: CudaStream): void;
+  /** Waits until `stream` has finished; throws `GroupError` when a peer fails or time runs out. */
+  synchronize(stream?: CudaStream): void;
+}
+
+/** True when `group` can all-reduce on the device ({@link DeviceGroup}). */
+export function isDeviceGroup(group: Group): group is DeviceGroup {
+  const candidate = group as Partial<DeviceGroup>;
+  return typeof candidate.allReduceDevice === "function" && typeof candidate.synchronize === "function";
 }
 
 /** The group of one process: `rank` 0 of `size` 1, the reduction is the identity. */

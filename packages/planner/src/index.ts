@@ -1,5 +1,13 @@
 export { balanceOf } from "@lplb/lp";
-export { createSimulatedGroup, type Group, LocalGroup, SimulatedGroupMember } from "./group.js";
+export {
+  createSimulatedGroup,
+  type DeviceGroup,
+  type Group,
+  isDeviceGroup,
+  LocalGroup,
+  SimulatedGroupMember,
+} from "./group.js";
+export { NcclGroup, type NcclGroupFromEnvOptions } from "./nccl-group.js";
 export { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
 export {
   Planner,

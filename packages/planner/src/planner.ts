@@ -12,6 +12,7 @@ import {
   InvalidArgumentError,
 } from "@lplb/errors";
 import {
+  CudaStream,
   capabilities,
   createDeviceStep,
   createMinMaxSolver,
@@ -21,7 +22,7 @@ import {
 } from "@lplb/ipm";
 import { balanceOf, createLplbLayout, LP_STATUSES, type LplbLayout, type LpStatus } from "@lplb/lp";
 import { type Topology, toTopology } from "@lplb/topology";
-import { type Group, LocalGroup } from "./group.js";
+import { type DeviceGroup, type Group, isDeviceGroup, LocalGroup } from "./group.js";
 import { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
 import {
   countTokens,
@@ -131,7 +132,13 @@ export class Planner {
   private readonly solverOptions: { precision: "float64" | "float32"; tolerance?: number; maxIterations?: number };
   /** Backend 'cuda': the device step of the current placement and its id buffers (grown on demand). */
   private device:
-    | { step: DeviceStep; ids: DeviceArray; out: DeviceArray<"int32">; counts?: DeviceArray<"int32"> }
+    | {
+        step: DeviceStep;
+        ids: DeviceArray;
+        out: DeviceArray<"int32">;
+        stream: CudaStream;
+        counts?: DeviceArray<"int32">;
+      }
     | undefined;
 
   constructor(options: PlannerOptions) {
@@ -429,10 +436,11 @@ export class Planner {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
     if (this.backend === "cuda") {
+      if (isDeviceGroup(this.group)) return this.runWithDeviceGroup(idx, target, this.group);
       if (this.group.size > 1) {
         throw new InvalidArgumentError(
           "options.group",
-          "expected runAsync() for an EP group of several ranks with backend 'cuda' (its all-reduce runs on the host)",
+          "expected runAsync() for an EP group of several ranks with backend 'cuda' (its all-reduce runs on the host), or a DeviceGroup such as NcclGroup",
         );
       }
       return this.runOnDevice(idx, target, undefined);
@@ -454,6 +462,7 @@ export class Planner {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
     if (this.backend === "cuda") {
+      if (isDeviceGroup(this.group)) return this.runWithDeviceGroup(idx, target, this.group);
       return this.runOnDevice(idx, target, async (counts) => {
         await this.group.allReduceSum(counts);
       });
@@ -505,7 +514,12 @@ export class Planner {
       { maxIds: capacity, nChunks: 128 },
       this.solverOptions,
     );
-    this.device = { step, ids: DeviceArray.alloc(kind, capacity), out: DeviceArray.alloc("int32", capacity) };
+    this.device = {
+      step,
+      ids: DeviceArray.alloc(kind, capacity),
+      out: DeviceArray.alloc("int32", capacity),
+      stream: CudaStream.create(),
+    };
     return this.device;
   }
 
@@ -515,6 +529,7 @@ export class Planner {
     this.device.ids.dispose();
     this.device.out.dispose();
     this.device.counts?.dispose();
+    this.device.stream.dispose();
     this.device = undefined;
   }
 
@@ -571,6 +586,40 @@ export class Planner {
       device.counts.copyFromHost(Int32Array.from(global));
       return finish(global, device.counts);
     });
+  }
+
+  /**
+   * One step on the GPU with a {@link DeviceGroup}: count, all-reduce, solve and map are enqueued
+   * on the planner's stream and the host waits once, through the group (which fails instead of
+   * hanging when a peer does). Invalid ids are reported after the collective, so that every rank
+   * takes part in it and the group stays in step.
+   */
+  private runWithDeviceGroup(idx: ExpertIds, out: Int32Array, group: DeviceGroup): RunResult {
+    const n = idx.length;
+    const device = this.deviceFor(n, idx instanceof BigInt64Array ? "int64" : "int32");
+    const { stream } = device;
+    const ids = device.ids as DeviceArray<"int32">;
+    if (n > 0) device.ids.copyFromHost(idx as never, stream);
+    device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
+    device.step.count(ids, n, stream);
+    group.allReduceDevice(device.step.localCounts(), device.counts, stream);
+    device.step.solveAndMap(ids, device.out, { length: n, globalCounts: device.counts, stream });
+    group.synchronize(stream);
+    const result = device.step.read(stream);
+    if (result.badIndex >= 0) {
+      throw new InvalidArgumentError(
+        "idx",
+        `expected an expert id in [-1, ${this.nLogicalExperts - 1}] for idx[${result.badIndex}], got ${describe(idx[result.badIndex])}`,
+      );
+    }
+    const localCounts = Float64Array.from(device.step.localCounts().toHost(undefined, stream));
+    const global = Float64Array.from(device.counts.toHost(undefined, stream));
+    if (n > 0) device.out.toHost(out, stream);
+    let largest = 0;
+    for (const value of global) largest = Math.max(largest, value);
+    const status = Array.from(result.status, (code) => LP_STATUSES[code] ?? "numerical_error");
+    const solved = this.probsResult(global, result.keep, status, result.maxLoad, largest);
+    return { ...solved, physicalIds: out, localCounts };
   }
 
   /** Frees the native solver workspace and any device memory. The planner cannot be used afterwards. */
