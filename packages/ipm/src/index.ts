@@ -51,6 +51,13 @@ export {
   type MinMaxSolver,
 } from "./minmax.js";
 export {
+  NCCL_UNIQUE_ID_BYTES,
+  NcclCommunicator,
+  type NcclCommunicatorOptions,
+  ncclUniqueId,
+  setDevice,
+} from "./nccl.js";
+export {
   DEFAULT_MAX_ITERATIONS,
   DEFAULT_TOLERANCE,
   type IpmBackend,
@@ -60,13 +67,6 @@ export {
   MAX_ITERATIONS_LIMIT,
   type ResolvedIpmOptions,
 } from "./options.js";
-export {
-  NCCL_UNIQUE_ID_BYTES,
-  NcclCommunicator,
-  type NcclCommunicatorOptions,
-  ncclUniqueId,
-  setDevice,
-} from "./nccl.js";
 export { countExperts, type ExpertIdArray, mapExperts } from "./routing.js";
 export {
   createSolver,

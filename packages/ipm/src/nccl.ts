@@ -18,7 +18,8 @@ export const NCCL_UNIQUE_ID_BYTES = 128;
 
 function ncclBinding() {
   const caps = capabilities();
-  if (!caps.cuda.usable) throw new CudaUnavailableError(`NCCL groups need CUDA, which is not available: ${caps.cuda.reason}`);
+  if (!caps.cuda.usable)
+    throw new CudaUnavailableError(`NCCL groups need CUDA, which is not available: ${caps.cuda.reason}`);
   if (!caps.nccl.usable) throw new CudaUnavailableError(`NCCL is not available: ${caps.nccl.reason}`);
   return nativeBinding().binding;
 }
@@ -114,7 +115,15 @@ export class NcclCommunicator implements Disposable {
     if (kind !== "int32" && kind !== "float64") invalid("send", 'an "int32" or "float64" DeviceArray', kind);
     if (recv.kind !== send.kind) invalid("recv", `a "${send.kind}" DeviceArray like send`, recv.kind);
     const count = expectInteger("options.count", options.count ?? send.length, 0, Math.min(send.length, recv.length));
-    call(() => native.allReduceSum(send.pointer, recv.pointer, count, send.kind === "int32" ? 0 : 1, options.stream?.pointer ?? null));
+    call(() =>
+      native.allReduceSum(
+        send.pointer,
+        recv.pointer,
+        count,
+        send.kind === "int32" ? 0 : 1,
+        options.stream?.pointer ?? null,
+      ),
+    );
   }
 
   /**

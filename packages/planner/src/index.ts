@@ -7,8 +7,8 @@ export {
   LocalGroup,
   SimulatedGroupMember,
 } from "./group.js";
-export { NcclGroup, type NcclGroupFromEnvOptions } from "./nccl-group.js";
 export { buildRedundancyMapping, orderExperts, type RedundancyMapping } from "./mapping.js";
+export { NcclGroup, type NcclGroupFromEnvOptions } from "./nccl-group.js";
 export {
   Planner,
   type PlannerBackend,
