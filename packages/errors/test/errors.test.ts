@@ -5,6 +5,7 @@ import {
   expectFiniteArray,
   expectInteger,
   expectOneOf,
+  GroupError,
   InvalidArgumentError,
   LplbError,
   NativeBindingError,
@@ -21,6 +22,11 @@ suite("LplbError", () => {
     expect(NativeBindingError.isInstance(error)).toBe(true);
     expect(InvalidArgumentError.isInstance(error)).toBe(false);
     expect(CudaUnavailableError.isInstance(new CudaUnavailableError("x"))).toBe(true);
+    const group = new GroupError("timeout", "rank 1 of 2: no answer");
+    expect(group.code).toBe("ERR_LPLB_GROUP");
+    expect(group.failure).toBe("timeout");
+    expect(GroupError.isInstance(group)).toBe(true);
+    expect(GroupError.isInstance(error)).toBe(false);
   });
 
   it("recognises an error built by another copy of the package", () => {

@@ -20,9 +20,16 @@ type HostArray<K extends DeviceArrayKind> = K extends "int32"
 
 const BYTES: Readonly<Record<DeviceArrayKind, number>> = { int32: 4, int64: 8, float64: 8 };
 
+// Set once CUDA has been found usable: asking the driver again on every copy cost about 100 us
+// a call, more than the copies of a planner step themselves.
+let cudaUsable = false;
+
 function native() {
-  const cuda = capabilities().cuda;
-  if (!cuda.usable) throw new CudaUnavailableError(`CUDA is not available: ${cuda.reason}; use backend "cpu"`);
+  if (!cudaUsable) {
+    const cuda = capabilities().cuda;
+    if (!cuda.usable) throw new CudaUnavailableError(`CUDA is not available: ${cuda.reason}; use backend "cpu"`);
+    cudaUsable = true;
+  }
   return nativeBinding().binding;
 }
 

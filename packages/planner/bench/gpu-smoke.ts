@@ -55,6 +55,10 @@ for (const [epSize, E] of [
   using gpu = new Planner({ ...options, backend: "cuda" });
   using cpu = new Planner(options);
   check(gpu.backend === "cuda", `EP${epSize}: backend ${gpu.backend}`);
+  {
+    using auto = new Planner({ ...options, backend: "auto" });
+    check(auto.backend === "cuda", `EP${epSize}: 'auto' picked ${auto.backend} (${auto.backendReason})`);
+  }
   const history = Float64Array.from({ length: E }, () => 1e6 * (0.5 + random()));
   gpu.updateRedundancyMapping(history);
   cpu.updateRedundancyMapping(history);

@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GroupError } from "@lplb/errors";
-import { capabilities } from "@lplb/ipm";
+import { CudaStream, capabilities, DeviceArray } from "@lplb/ipm";
 import { ENV, launch, startStore } from "@lplb/launch";
 import { NcclGroup, Planner } from "../src/index.js";
 
@@ -130,7 +130,16 @@ async function rank(scenario: string, outDir: string): Promise<void> {
     const local = new Planner({ ...options, epSize: EP, backend: "cuda" });
     local.updateRedundancyMapping(history);
     report.stepWithoutReduceUs = time(() => local.run(ids, out));
-    report.reduceUs = time(() => group.allReduceSum(new Float64Array(E)));
+    report.reduceHostUs = time(() => group.allReduceSum(new Float64Array(E)));
+    {
+      using stream = CudaStream.create();
+      using localCounts = DeviceArray.fromHost(new Int32Array(E).fill(1));
+      using globalCounts = DeviceArray.alloc("int32", E);
+      report.reduceDeviceUs = time(() => {
+        group.allReduceDevice(localCounts, globalCounts, stream);
+        group.synchronize(stream);
+      });
+    }
     local.dispose();
     write();
     planner.dispose();
@@ -239,8 +248,18 @@ async function driver(outDir: string): Promise<void> {
       `per-rank checks (CPU probs within 1e-4, same mapping, valid ids): ${[...f0, ...f1].slice(0, 3).join("; ") || "none failed"}`,
     );
     summary.timing = {
-      rank0: { stepUs: r0.stepUs, stepWithoutReduceUs: r0.stepWithoutReduceUs, reduceUs: r0.reduceUs },
-      rank1: { stepUs: r1.stepUs, stepWithoutReduceUs: r1.stepWithoutReduceUs, reduceUs: r1.reduceUs },
+      rank0: {
+        stepUs: r0.stepUs,
+        withoutReduceUs: r0.stepWithoutReduceUs,
+        reduceDeviceUs: r0.reduceDeviceUs,
+        reduceHostUs: r0.reduceHostUs,
+      },
+      rank1: {
+        stepUs: r1.stepUs,
+        withoutReduceUs: r1.stepWithoutReduceUs,
+        reduceDeviceUs: r1.reduceDeviceUs,
+        reduceHostUs: r1.reduceHostUs,
+      },
     };
     console.log(`timing ${JSON.stringify(summary.timing)}`);
   } else {

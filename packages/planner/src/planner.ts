@@ -33,10 +33,6 @@ import {
   type TokenCounts,
 } from "./tokens.js";
 
-/** Why backend 'auto' picks the CPU on a machine where CUDA is usable. */
-const AUTO_STAYS_ON_CPU =
-  "CUDA usable, but 'auto' picks the CPU: the planner's CUDA pipeline has not yet run through its GPU tests; ask for backend 'cuda' to use it";
-
 /** Where the planner runs its pipeline. */
 export type PlannerBackend = "cpu" | "cuda" | "auto";
 
@@ -56,9 +52,10 @@ export interface PlannerOptions {
   readonly gpusPerNode?: number;
   /**
    * Backend; default `'cpu'`. `'cuda'` runs count, solve and map of {@link Planner.run} on the
-   * GPU (one device step with buffers allocated once; groups of up to 32 ranks). Its native
-   * step is verified on an H200; this TypeScript path has not yet run on a GPU, so `'auto'`
-   * picks the CPU for now and says why in {@link Planner.backendReason}.
+   * GPU (one device step with buffers allocated once; groups of up to 32 ranks, up to 8192
+   * logical experts). `'auto'` picks CUDA where it is usable and the group can take part
+   * (one process, or a {@link DeviceGroup} such as `NcclGroup`), else the CPU, and says why in
+   * {@link Planner.backendReason}.
    */
   readonly backend?: PlannerBackend;
   /** LP solver arithmetic; default `'float64'`. */
@@ -219,10 +216,16 @@ export class Planner {
     if (backend === "cuda" && cudaReason !== "") {
       throw new CudaUnavailableError(`backend 'cuda' is not available: ${cudaReason}; use backend 'cpu'`);
     }
-    // 'auto' stays on the CPU until the CUDA pipeline has run through this package's GPU tests
-    // on a GPU (its native step has; see docs/benchmarks.md).
-    const autoReason = cudaReason !== "" ? `CUDA not usable: ${cudaReason}` : AUTO_STAYS_ON_CPU;
-    this.backend = backend === "cuda" ? "cuda" : "cpu";
+    // 'auto' takes CUDA only where run() works with it: one process, or a group that reduces on
+    // the device (a host-side group of several ranks would need runAsync()).
+    const hostGroup = this.group.size > 1 && !isDeviceGroup(this.group);
+    const autoReason =
+      cudaReason !== ""
+        ? `CUDA not usable: ${cudaReason}`
+        : hostGroup
+          ? "CUDA usable, but the EP group's all-reduce runs on the host; ask for backend 'cuda' and use runAsync(), or use a DeviceGroup such as NcclGroup"
+          : "CUDA usable";
+    this.backend = backend === "cuda" || (backend === "auto" && autoReason === "CUDA usable") ? "cuda" : "cpu";
     this.backendReason = backend === "auto" ? autoReason : "requested";
     this.solverOptions = {
       precision,

@@ -401,8 +401,13 @@ describe("invalid options and arguments", () => {
     const usable = capabilities().cuda.usable;
     if (!usable) expect(() => new Planner({ ...base, backend: "cuda" })).toThrow("backend 'cuda' is not available");
     using planner = new Planner({ ...base, backend: "auto" });
-    expect(planner.backend).toBe("cpu");
-    expect(planner.backendReason).toMatch(usable ? /ask for backend 'cuda'/ : /CUDA not usable/);
+    expect(planner.backend).toBe(usable ? "cuda" : "cpu");
+    expect(planner.backendReason).toMatch(usable ? /^CUDA usable$/ : /CUDA not usable/);
+    // A host-side group of several ranks keeps 'auto' on the CPU (run() could not use it on the GPU).
+    const [member] = createSimulatedGroup(8);
+    using grouped = new Planner({ ...base, epSize: undefined, group: member, backend: "auto" });
+    expect(grouped.backend).toBe("cpu");
+    if (usable) expect(grouped.backendReason).toMatch(/runs on the host/);
     // A topology larger than the CUDA step takes is refused by name even with a device.
     if (usable) {
       const ring40 = Array.from({ length: 40 }, (_, i) => [(i + 1) % 40]);
