@@ -203,8 +203,7 @@ function isBinding(value: unknown): value is NativeBinding {
     typeof candidate.MinMaxWorkspace === "function" &&
     typeof candidate.countExperts === "function" &&
     typeof candidate.mapExperts === "function" &&
-    typeof candidate.DeviceStep === "function" &&
-    typeof candidate.NcclComm === "function"
+    typeof candidate.DeviceStep === "function"
   );
 }
 
