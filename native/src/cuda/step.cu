@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstring>
 #include <new>
 #include <utility>
 #include <vector>
@@ -88,6 +89,12 @@ struct lplb_step {
   int32_t *counts, *chunk_counts, *chunk_offsets, *status, *iterations;
   double *slot_load, *fixed_load, *keep, *max_load;
   lplb_route* routes;
+  // The results, contiguous so that lplb_step_read copies them in one transfer: status,
+  // keep, max_load, bad_index (at `results`, `results_bytes` long), staged in pinned memory.
+  void* results = nullptr;
+  size_t results_bytes = 0;
+  char* staging = nullptr;
+  size_t keep_offset = 0, max_load_offset = 0, bad_index_offset = 0;
   int64_t* bad_index;
 };
 
@@ -188,16 +195,25 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
   // One allocation: int32 arrays, then doubles, routes and the flag, each 16-byte aligned.
   const size_t ints[] = {static_cast<size_t>(E), static_cast<size_t>(E), static_cast<size_t>(E), slot_start.size(),
                          slot_expert.size(), rank_start.size(), rank_expert.size(), static_cast<size_t>(E),
-                         static_cast<size_t>(E) * n_chunks, static_cast<size_t>(E) * n_chunks, static_cast<size_t>(nG),
-                         static_cast<size_t>(nG)};
-  const size_t doubles[] = {static_cast<size_t>(slots_total), static_cast<size_t>(ranks_total),
-                            static_cast<size_t>(slots_total), static_cast<size_t>(nG)};
+                         static_cast<size_t>(E) * n_chunks, static_cast<size_t>(E) * n_chunks, static_cast<size_t>(nG)};
+  const size_t doubles[] = {static_cast<size_t>(slots_total), static_cast<size_t>(ranks_total)};
   auto round_up = [](size_t bytes) { return (bytes + 15) & ~size_t{15}; };
   size_t bytes = 0;
   for (size_t n : ints) bytes += round_up(n * sizeof(int32_t));
   for (size_t n : doubles) bytes += round_up(n * sizeof(double));
-  bytes += round_up(sizeof(lplb_route) * E) + round_up(sizeof(int64_t));
+  bytes += round_up(sizeof(lplb_route) * E);
+  // The results region: status, keep, max_load, bad_index.
+  step->keep_offset = round_up(sizeof(int32_t) * nG);
+  step->max_load_offset = step->keep_offset + round_up(sizeof(double) * slots_total);
+  step->bad_index_offset = step->max_load_offset + round_up(sizeof(double) * nG);
+  step->results_bytes = step->bad_index_offset + sizeof(int64_t);
+  bytes += round_up(step->results_bytes);
   cudaError_t cuda_error = cudaMalloc(&step->block, bytes);
+  if (cuda_error == cudaSuccess) {
+    void* staging = nullptr;
+    cuda_error = cudaMallocHost(&staging, step->results_bytes);
+    step->staging = static_cast<char*>(staging);
+  }
   if (cuda_error != cudaSuccess) {
     lplb_step_destroy(step);
     return cuda_failure("cudaMalloc of the step buffers", cuda_error);
@@ -210,12 +226,17 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
   };
   int32_t** int_fields[] = {&step->slot_index, &step->original_of, &step->copy_of,    &step->slot_start,
                             &step->slot_expert, &step->rank_start,  &step->rank_expert, &step->counts,
-                            &step->chunk_counts, &step->chunk_offsets, &step->status,   &step->iterations};
-  for (int k = 0; k < 12; ++k) *int_fields[k] = reinterpret_cast<int32_t*>(take(ints[k] * sizeof(int32_t)));
-  double** double_fields[] = {&step->slot_load, &step->fixed_load, &step->keep, &step->max_load};
-  for (int k = 0; k < 4; ++k) *double_fields[k] = reinterpret_cast<double*>(take(doubles[k] * sizeof(double)));
+                            &step->chunk_counts, &step->chunk_offsets, &step->iterations};
+  for (int k = 0; k < 11; ++k) *int_fields[k] = reinterpret_cast<int32_t*>(take(ints[k] * sizeof(int32_t)));
+  double** double_fields[] = {&step->slot_load, &step->fixed_load};
+  for (int k = 0; k < 2; ++k) *double_fields[k] = reinterpret_cast<double*>(take(doubles[k] * sizeof(double)));
   step->routes = reinterpret_cast<lplb_route*>(take(sizeof(lplb_route) * E));
-  step->bad_index = reinterpret_cast<int64_t*>(take(sizeof(int64_t)));
+  char* results = take(step->results_bytes);
+  step->results = results;
+  step->status = reinterpret_cast<int32_t*>(results);
+  step->keep = reinterpret_cast<double*>(results + step->keep_offset);
+  step->max_load = reinterpret_cast<double*>(results + step->max_load_offset);
+  step->bad_index = reinterpret_cast<int64_t*>(results + step->bad_index_offset);
   const std::pair<int32_t*, const int32_t*> uploads[] = {
       {step->slot_index, layout->slot_index}, {step->original_of, layout->original_of}, {step->copy_of, layout->copy_of},
       {step->slot_start, slot_start.data()},  {step->slot_expert, slot_expert.data()}, {step->rank_start, rank_start.data()},
@@ -239,9 +260,10 @@ lplb_error lplb_step_count(lplb_step* step, const lplb_expert_ids* ids, void* st
     return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids: expected at most %lld ids (the step's max_ids)",
                                 static_cast<long long>(step->max_ids));
   }
-  const int64_t unset = INT64_MAX;
+  // All bits set: the largest value for the kernels' unsigned atomicMin (a memset, unlike a copy
+  // from pageable host memory, does not wait for the stream).
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
-  const cudaError_t error = cudaMemcpyAsync(step->bad_index, &unset, sizeof unset, cudaMemcpyHostToDevice, s);
+  const cudaError_t error = cudaMemsetAsync(step->bad_index, 0xff, sizeof(int64_t), s);
   if (error != cudaSuccess) return cuda_failure("resetting the invalid-id flag", error);
   return lplb_count_experts_device(ids, step->sizes.n_experts, step->chunk_size, step->n_chunks, step->counts,
                                    step->chunk_counts, step->chunk_offsets, step->bad_index, stream);
@@ -284,30 +306,30 @@ lplb_error lplb_step_read(lplb_step* step, double* keep, int32_t* status, double
   lplb::clear_last_error();
   if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
-  cudaError_t error = cudaStreamSynchronize(s);
+  cudaError_t error = cudaMemcpyAsync(step->staging, step->results, step->results_bytes, cudaMemcpyDeviceToHost, s);
+  if (error == cudaSuccess) error = cudaStreamSynchronize(s);
+  if (error != cudaSuccess) return cuda_failure("reading the step's results", error);
   const lplb_step_layout& L = step->sizes;
   const size_t slots_total = static_cast<size_t>(L.n_groups) * L.n_ranks * L.n_slots;
-  std::vector<int32_t> statuses(L.n_groups);
-  if (error == cudaSuccess) error = cudaMemcpy(statuses.data(), step->status, sizeof(int32_t) * L.n_groups, cudaMemcpyDeviceToHost);
-  if (error == cudaSuccess && keep) error = cudaMemcpy(keep, step->keep, sizeof(double) * slots_total, cudaMemcpyDeviceToHost);
-  if (error == cudaSuccess && max_load)
-    error = cudaMemcpy(max_load, step->max_load, sizeof(double) * L.n_groups, cudaMemcpyDeviceToHost);
-  int64_t flag = INT64_MAX;
-  if (error == cudaSuccess) error = cudaMemcpy(&flag, step->bad_index, sizeof flag, cudaMemcpyDeviceToHost);
-  if (error != cudaSuccess) return cuda_failure("reading the step's results", error);
-  if (status) std::copy(statuses.begin(), statuses.end(), status);
+  const auto* statuses = reinterpret_cast<const int32_t*>(step->staging);
+  if (status) std::copy(statuses, statuses + L.n_groups, status);
   if (keep) {
+    std::memcpy(keep, step->staging + step->keep_offset, sizeof(double) * slots_total);
     const size_t per_group = static_cast<size_t>(L.n_ranks) * L.n_slots;
     for (int32_t g = 0; g < L.n_groups; ++g)
       if (statuses[g] != LPLB_STATUS_OPTIMAL) std::fill(keep + g * per_group, keep + (g + 1) * per_group, 0.5);
   }
-  if (bad_index) *bad_index = flag == INT64_MAX ? -1 : flag;
+  if (max_load) std::memcpy(max_load, step->staging + step->max_load_offset, sizeof(double) * L.n_groups);
+  int64_t flag = 0;
+  std::memcpy(&flag, step->staging + step->bad_index_offset, sizeof flag);
+  if (bad_index) *bad_index = flag < 0 || flag == INT64_MAX ? -1 : flag;
   return LPLB_OK;
 }
 
 void lplb_step_destroy(lplb_step* step) {
   if (!step) return;
   cudaFree(step->block);
+  cudaFreeHost(step->staging);
   lplb_minmax_workspace_destroy(step->solver);
   delete step;
 }

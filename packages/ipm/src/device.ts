@@ -20,8 +20,8 @@ type HostArray<K extends DeviceArrayKind> = K extends "int32"
 
 const BYTES: Readonly<Record<DeviceArrayKind, number>> = { int32: 4, int64: 8, float64: 8 };
 
-// Set once CUDA has been found usable: asking the driver again on every copy cost about 100 us
-// a call, more than the copies of a planner step themselves.
+// Set once CUDA has been found usable, so that copies and allocations do not ask the driver
+// again every time.
 let cudaUsable = false;
 
 function native() {

@@ -18,6 +18,7 @@ import {
   createMinMaxSolver,
   DeviceArray,
   type DeviceStep,
+  type DeviceStepResult,
   type MinMaxSolver,
 } from "@lplb/ipm";
 import { balanceOf, createLplbLayout, LP_STATUSES, type LplbLayout, type LpStatus } from "@lplb/lp";
@@ -439,14 +440,14 @@ export class Planner {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
     if (this.backend === "cuda") {
-      if (isDeviceGroup(this.group)) return this.runWithDeviceGroup(idx, target, this.group);
+      if (isDeviceGroup(this.group)) return this.runOnStream(idx, target, this.group);
       if (this.group.size > 1) {
         throw new InvalidArgumentError(
           "options.group",
           "expected runAsync() for an EP group of several ranks with backend 'cuda' (its all-reduce runs on the host), or a DeviceGroup such as NcclGroup",
         );
       }
-      return this.runOnDevice(idx, target, undefined);
+      return this.runOnStream(idx, target, undefined);
     }
     const local = countTokens(idx, this.nLogicalExperts, 1);
     const global = Float64Array.from(local.counts);
@@ -465,7 +466,8 @@ export class Planner {
     expectExpertIds("idx", idx);
     const target = this.outputFor(idx, out);
     if (this.backend === "cuda") {
-      if (isDeviceGroup(this.group)) return this.runWithDeviceGroup(idx, target, this.group);
+      if (isDeviceGroup(this.group)) return this.runOnStream(idx, target, this.group);
+      if (this.group.size === 1) return this.runOnStream(idx, target, undefined);
       return this.runOnDevice(idx, target, async (counts) => {
         await this.group.allReduceSum(counts);
       });
@@ -537,24 +539,14 @@ export class Planner {
   }
 
   /**
-   * One step on the GPU: upload the ids, count, (all-reduce the counts on the host when
-   * `reduce` is given), solve and map, then read the results back.
+   * One step on the GPU with an EP group that reduces on the host: upload the ids, count, read
+   * the local counts, all-reduce them with `reduce`, upload the sum, solve and map, read back.
    */
   private runOnDevice(
     idx: ExpertIds,
     out: Int32Array,
-    reduce: ((counts: Float64Array) => Promise<void>) | undefined,
-  ): RunResult;
-  private runOnDevice(
-    idx: ExpertIds,
-    out: Int32Array,
     reduce: (counts: Float64Array) => Promise<void>,
-  ): Promise<RunResult>;
-  private runOnDevice(
-    idx: ExpertIds,
-    out: Int32Array,
-    reduce: ((counts: Float64Array) => Promise<void>) | undefined,
-  ): RunResult | Promise<RunResult> {
+  ): Promise<RunResult> {
     const n = idx.length;
     const device = this.deviceFor(n, idx instanceof BigInt64Array ? "int64" : "int32");
     if (n > 0) device.ids.copyFromHost(idx as never);
@@ -568,46 +560,43 @@ export class Planner {
       );
     }
     const localCounts = Float64Array.from(device.step.localCounts().toHost());
-    const finish = (global: Float64Array, globalDevice: DeviceArray<"int32"> | undefined): RunResult => {
-      device.step.solveAndMap(device.ids as DeviceArray<"int32">, device.out, {
-        length: n,
-        globalCounts: globalDevice,
-      });
-      const result = device.step.read();
-      if (n > 0) device.out.toHost(out);
-      let largest = 0;
-      for (const value of global) largest = Math.max(largest, value);
-      const status = Array.from(result.status, (code) => LP_STATUSES[code] ?? "numerical_error");
-      const solved = this.probsResult(global, result.keep, status, result.maxLoad, largest);
-      return { ...solved, physicalIds: out, localCounts };
-    };
-    if (reduce === undefined) return finish(localCounts, undefined);
     const global = Float64Array.from(localCounts);
     return reduce(global).then(() => {
       expectFiniteArray("the group's all-reduced counts", global, { min: 0, length: this.nLogicalExperts });
       device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
       device.counts.copyFromHost(Int32Array.from(global));
-      return finish(global, device.counts);
+      device.step.solveAndMap(device.ids as DeviceArray<"int32">, device.out, {
+        length: n,
+        globalCounts: device.counts,
+      });
+      const result = device.step.read();
+      if (n > 0) device.out.toHost(out);
+      return this.deviceRunResult(global, result, out, localCounts);
     });
   }
 
   /**
-   * One step on the GPU with a {@link DeviceGroup}: count, all-reduce, solve and map are enqueued
-   * on the planner's stream and the host waits once, through the group (which fails instead of
-   * hanging when a peer does). Invalid ids are reported after the collective, so that every rank
-   * takes part in it and the group stays in step.
+   * One step on the GPU, enqueued on the planner's stream: count, the all-reduce of a
+   * {@link DeviceGroup} if there is one, solve and map; then the host waits once (through the
+   * group, which fails instead of hanging when a peer does) and reads the results. Invalid ids
+   * are reported after the step, so that every rank takes part in the collective and the group
+   * stays in step.
    */
-  private runWithDeviceGroup(idx: ExpertIds, out: Int32Array, group: DeviceGroup): RunResult {
+  private runOnStream(idx: ExpertIds, out: Int32Array, group: DeviceGroup | undefined): RunResult {
     const n = idx.length;
     const device = this.deviceFor(n, idx instanceof BigInt64Array ? "int64" : "int32");
     const { stream } = device;
     const ids = device.ids as DeviceArray<"int32">;
     if (n > 0) device.ids.copyFromHost(idx as never, stream);
-    device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
     device.step.count(ids, n, stream);
-    group.allReduceDevice(device.step.localCounts(), device.counts, stream);
-    device.step.solveAndMap(ids, device.out, { length: n, globalCounts: device.counts, stream });
-    group.synchronize(stream);
+    let globalCounts = device.step.localCounts();
+    if (group !== undefined) {
+      device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
+      group.allReduceDevice(device.step.localCounts(), device.counts, stream);
+      globalCounts = device.counts;
+    }
+    device.step.solveAndMap(ids, device.out, { length: n, globalCounts, stream });
+    group?.synchronize(stream);
     const result = device.step.read(stream);
     if (result.badIndex >= 0) {
       throw new InvalidArgumentError(
@@ -616,13 +605,23 @@ export class Planner {
       );
     }
     const localCounts = Float64Array.from(device.step.localCounts().toHost(undefined, stream));
-    const global = Float64Array.from(device.counts.toHost(undefined, stream));
+    const global = group === undefined ? localCounts : Float64Array.from(globalCounts.toHost(undefined, stream));
     if (n > 0) device.out.toHost(out, stream);
+    return this.deviceRunResult(global, result, out, localCounts);
+  }
+
+  /** The {@link RunResult} of a device step's results. */
+  private deviceRunResult(
+    global: Float64Array,
+    result: DeviceStepResult,
+    physicalIds: Int32Array,
+    localCounts: Float64Array,
+  ): RunResult {
     let largest = 0;
     for (const value of global) largest = Math.max(largest, value);
     const status = Array.from(result.status, (code) => LP_STATUSES[code] ?? "numerical_error");
     const solved = this.probsResult(global, result.keep, status, result.maxLoad, largest);
-    return { ...solved, physicalIds: out, localCounts };
+    return { ...solved, physicalIds, localCounts };
   }
 
   /** Frees the native solver workspace and any device memory. The planner cannot be used afterwards. */
