@@ -24,6 +24,7 @@ import { GroupError } from "@lplb/errors";
 import { CudaStream, capabilities, DeviceArray } from "@lplb/ipm";
 import { ENV, launch, startStore } from "@lplb/launch";
 import { NcclGroup, Planner } from "../src/index.js";
+import { rng } from "../test/helpers.js";
 
 const self = fileURLToPath(import.meta.url);
 const E = 64;
@@ -32,17 +33,6 @@ const RING = [[1], [0]];
 const TOKENS = 4096;
 const TOP_K = 8;
 const FAULT_TIMEOUT_MS = 5000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Skewed top-k ids of one rank's batch (a few -1 for dropped tokens). */
 function batch(random: () => number): Int32Array {
