@@ -4,7 +4,9 @@
 // the device's split reaches the CPU min-max optimum of the same group loads (within 1e-9
 // relative); mapping the ids on the CPU with routes built from the device's split gives exactly
 // the device's physical ids; invalid ids are reported by their smallest index. --bench times
-// count + solve + map as one captured CUDA graph. Exits 77 without a usable CUDA device.
+// count + solve + map as one captured CUDA graph. Where NCCL loads, the step with a one-rank
+// NCCL all-reduce of the counts between count and solve is captured in a CUDA graph and replayed,
+// and must give the ids of the uncaptured step. Exits 77 without a usable CUDA device.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "cuda_test_support.h"
+#include "lplb/nccl.h"
 #include "lplb/step.h"
 
 namespace {
@@ -201,6 +204,77 @@ void bench(const Placement& p, const std::vector<int32_t>& ids, const std::strin
   lplb_step_destroy(step);
 }
 
+// count -> NCCL all-reduce (one rank) -> solve and map, captured in a graph: the replays must
+// give the physical ids and splits of the uncaptured step without a group.
+void captured_with_nccl(const Placement& p, const std::vector<int32_t>& ids, const std::string& name) {
+  char reason[256];
+  if (!lplb_nccl_status(nullptr, reason, sizeof reason)) {
+    std::printf("%s: skipped: %s\n", name.c_str(), reason);
+    return;
+  }
+  const int nG = p.ep / 8, n = static_cast<int>(ids.size());
+  lplb_step_layout layout{p.E, nG, 8, 2, p.o2r.data(), p.slot_index.data(), p.rank_index.data(), p.original_of.data(),
+                          p.copy_of.data()};
+  lplb_step* step = nullptr;
+  uint8_t id[LPLB_NCCL_UNIQUE_ID_BYTES];
+  lplb_nccl_comm* comm = nullptr;
+  if (lplb_step_create(&layout, nullptr, n, 128, &step) != LPLB_OK || lplb_nccl_unique_id(id) != LPLB_OK ||
+      lplb_nccl_comm_create(id, 1, 0, 20000, &comm) != LPLB_OK) {
+    fail(name + ": setup: " + lplb_last_error_message());
+    lplb_step_destroy(step);
+    return;
+  }
+  int32_t *d_ids, *d_out, *d_global;
+  CUDA_OK(cudaMalloc(&d_ids, sizeof(int32_t) * n));
+  CUDA_OK(cudaMalloc(&d_out, sizeof(int32_t) * n));
+  CUDA_OK(cudaMalloc(&d_global, sizeof(int32_t) * p.E));
+  CUDA_OK(cudaMemcpy(d_ids, ids.data(), sizeof(int32_t) * n, cudaMemcpyHostToDevice));
+  lplb_expert_ids view{d_ids, n, 4};
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  // The uncaptured step without a group.
+  std::vector<double> keep(static_cast<size_t>(nG) * 16), keep_graph(keep.size());
+  std::vector<int32_t> out(n), out_graph(n, -2);
+  lplb_step_count(step, &view, stream);
+  lplb_step_solve_map(step, &view, nullptr, d_out, stream);
+  int64_t bad = 0;
+  lplb_step_read(step, keep.data(), nullptr, nullptr, &bad, stream);
+  CUDA_OK(cudaMemcpy(out.data(), d_out, sizeof(int32_t) * n, cudaMemcpyDeviceToHost));
+  CUDA_OK(cudaMemset(d_out, 0xff, sizeof(int32_t) * n));
+  // The same with the all-reduce, captured.
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+  lplb_error enqueued = lplb_step_count(step, &view, stream);
+  if (enqueued == LPLB_OK)
+    enqueued = lplb_nccl_all_reduce_sum(comm, lplb_step_local_counts(step), d_global, p.E, LPLB_NCCL_INT32, stream);
+  if (enqueued == LPLB_OK) enqueued = lplb_step_solve_map(step, &view, d_global, d_out, stream);
+  const std::string enqueue_error = enqueued == LPLB_OK ? "" : lplb_last_error_message();
+  CUDA_OK(cudaStreamEndCapture(stream, &graph));
+  if (enqueued != LPLB_OK) {
+    fail(name + ": enqueueing under capture: " + enqueue_error);
+  } else {
+    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+    for (int replay = 0; replay < 3; ++replay) CUDA_OK(cudaGraphLaunch(exec, stream));
+    if (lplb_nccl_synchronize(comm, stream, 20000) != LPLB_OK) fail(name + ": synchronize: " + lplb_last_error_message());
+    lplb_step_read(step, keep_graph.data(), nullptr, nullptr, &bad, stream);
+    CUDA_OK(cudaMemcpy(out_graph.data(), d_out, sizeof(int32_t) * n, cudaMemcpyDeviceToHost));
+    if (out_graph != out) fail(name + ": the graph's physical ids differ from the uncaptured step's");
+    if (keep_graph != keep) fail(name + ": the graph's splits differ from the uncaptured step's");
+    const double us = lplb_cuda_test::us_per_call(stream, 100, [&] { CUDA_OK(cudaGraphLaunch(exec, stream)); });
+    std::printf("%s: count + NCCL all-reduce + solve + map replayed from a CUDA graph, %.2f us per replay (median)\n",
+                name.c_str(), us);
+    CUDA_OK(cudaGraphExecDestroy(exec));
+  }
+  CUDA_OK(cudaGraphDestroy(graph));
+  CUDA_OK(cudaStreamDestroy(stream));
+  cudaFree(d_ids);
+  cudaFree(d_out);
+  cudaFree(d_global);
+  lplb_nccl_comm_destroy(comm);
+  lplb_step_destroy(step);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,6 +291,7 @@ int main(int argc, char** argv) {
     check(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube trial " + std::to_string(trial));
     check(ep256, skewed_ids(rng, 4096 * 8, 2048), "EP256 cube trial " + std::to_string(trial));
   }
+  captured_with_nccl(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube with NCCL, captured");
   if (argc > 1 && std::strcmp(argv[1], "--bench") == 0) {
     bench(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube, 4096 x 8 ids");
     bench(ep256, skewed_ids(rng, 4096 * 8, 2048), "EP256 cube, 4096 x 8 ids");
