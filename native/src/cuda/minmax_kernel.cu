@@ -204,6 +204,7 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
   // Certificate of a split (keep, per owned edge) and multipliers y (per rank); see
   // max_rank_load and lagrangian_bound.
   auto record_point = [&](const double (&keep)[EPL], double y_value) {
+    __syncwarp();
 #pragma unroll
     for (int k = 0; k < EPL; ++k) {
       const int e = lane + 32 * k;
@@ -312,6 +313,7 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
   // through K = P P' + delta I (a row e_r for a rank outside R, so one G x G inverse serves).
   // Only the certificate decides whether the guess was right.
   auto polish = [&]() {
+    __syncwarp();
     const double z_current = static_cast<double>(z_low_t) + static_cast<double>(zeta);
     const bool z_free = !(static_cast<double>(zeta) < static_cast<double>(zz) * z_current);
     const bool tight = is_rank && static_cast<double>(s) < static_cast<double>(zs) * z_current;
@@ -434,7 +436,9 @@ __device__ __forceinline__ int solve_group(const DeviceMinMaxShape& shape, const
   bool done = record();
   if (done) status = LPLB_STATUS_OPTIMAL;
   for (; !done; ++iteration) {
-    // Residuals (see MinMaxIpm::compute_residuals).
+    // Residuals (see MinMaxIpm::compute_residuals). Every lane has finished reading the shared
+    // vectors of the previous iteration before any overwrites them.
+    __syncwarp();
     sh.rank_value[lane] = y;
 #pragma unroll
     for (int k = 0; k < EPL; ++k)
