@@ -2,11 +2,14 @@
 // random topologies (every slot's copies on a random permutation of the ranks) from 2 to 64
 // ranks, loads uniform, heavy-tailed, with zeros and with one dominant slot, both precisions.
 // Each answer is also checked on its own terms: keep in [0, 1], max_load equal to the largest
-// rank load recomputed here, lower_bound <= the general optimum <= max_load.
+// rank load recomputed here, and by maximum flow (flow_certificate.h): the answer's split fits
+// under its max load and nothing fits under its lower bound. Where the general solver is
+// optimal, lower_bound <= its optimum <= max_load as well.
 #include <algorithm>
 #include <cstdlib>
 #include <numeric>
 
+#include "flow_certificate.h"
 #include "lplb/minmax.h"
 #include "test_support.h"
 
@@ -115,35 +118,44 @@ void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lpl
     fs.push_back(f);
   }
   const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision);
-  std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
-  // The general solver stops short of 1e-9 on rare near-degenerate groups (a rank that is tight
-  // at the optimum but carries no multiplier): those are checked against its answer at 1e-7.
-  std::vector<double> oracle_tolerance(cases, 1e-9);
-  lplb_ipm_settings loose = settings_for(LPLB_PRECISION_FLOAT64);
-  loose.tolerance = 1e-7;
+  const std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
+  int oracle_misses = 0;
+  const std::string shape = " (LPLB_TEST_SEED=" + std::to_string(base) + "), " + std::to_string(ranks) + " ranks x " +
+                            std::to_string(slots) + " slots" +
+                            (precision == LPLB_PRECISION_FLOAT32 ? ", float32" : ", float64");
   for (int k = 0; k < cases; ++k) {
-    if (general[k].status == LPLB_STATUS_OPTIMAL) continue;
-    general[k] = solve_all({lps[k]}, loose).front();
-    oracle_tolerance[k] = loose.tolerance;
-  }
-  for (int k = 0; k < cases; ++k) {
-    context() = seed_context(seed, k) + " (LPLB_TEST_SEED=" + std::to_string(base) + "), " + std::to_string(ranks) +
-                " ranks x " + std::to_string(slots) + " slots" +
-                (precision == LPLB_PRECISION_FLOAT32 ? ", float32" : ", float64");
+    context() = seed_context(seed, k) + shape;
     const MinMaxResult& r = results[k];
     CHECK_MSG(r.status == LPLB_STATUS_OPTIMAL, "status " + std::to_string(r.status));
-    CHECK_MSG(general[k].status == LPLB_STATUS_OPTIMAL, "general solver status " + std::to_string(general[k].status));
     for (double p : r.keep) CHECK_MSG(p >= 0 && p <= 1, "keep " + std::to_string(p));
     const double recomputed = heaviest_rank(g, ws[k], fs[k], r.keep);
     CHECK_NEAR(r.max_load, recomputed, 1e-12 * (1 + recomputed));
     CHECK_MSG(r.gap <= tolerance, "gap " + std::to_string(r.gap));
+    // The flow certificate: the answer's own split fits under its max load, and nothing fits
+    // under its lower bound; with the gap check, the max load is within the tolerance of the
+    // optimum whatever the solvers say.
+    const double delta = 1e-9 * (1 + r.max_load);
+    CHECK_MSG(split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], r.max_load + delta, delta / 4),
+              "the flow finds no split under the answer's own max load " + std::to_string(r.max_load));
+    CHECK_MSG(!split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], r.lower_bound - delta, delta / 4),
+              "a split fits under the claimed lower bound " + std::to_string(r.lower_bound));
+    // The general solver as a second opinion where it reaches optimality (it stops short on rare
+    // near-degenerate groups, which its own tests cover).
+    if (general[k].status != LPLB_STATUS_OPTIMAL) {
+      ++oracle_misses;
+      continue;
+    }
     const double optimum = general[k].objective;
-    const double slack = oracle_tolerance[k] * (1 + optimum);
+    const double slack = 1e-9 * (1 + optimum);
     CHECK_MSG(r.lower_bound <= optimum + slack && optimum <= r.max_load + slack,
               "bounds [" + std::to_string(r.lower_bound) + ", " + std::to_string(r.max_load) + "] miss the optimum " +
                   std::to_string(optimum));
-    CHECK_MSG(std::abs(r.max_load - optimum) <= std::max(tolerance, oracle_tolerance[k]) * 2 * (1 + optimum),
+    CHECK_MSG(std::abs(r.max_load - optimum) <= tolerance * 2 * (1 + optimum),
               "max_load " + std::to_string(r.max_load) + " vs general optimum " + std::to_string(optimum));
+  }
+  if (oracle_misses > 0) {
+    std::printf("note: the general solver was not optimal on %d of %d LPs of seed %llu%s (checked by flow only)\n",
+                oracle_misses, cases, static_cast<unsigned long long>(seed), shape.c_str());
   }
 }
 
