@@ -31,6 +31,15 @@ inline uint64_t seed() {
   return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
+// False, after saying why on the skip line, when no CUDA device is usable (the test then exits 77).
+inline bool device_usable() {
+  int devices = 0;
+  const cudaError_t error = cudaGetDeviceCount(&devices);
+  if (error == cudaSuccess && devices > 0) return true;
+  std::printf("SKIP: no usable CUDA device (%s)\n", error != cudaSuccess ? cudaGetErrorString(error) : "none found");
+  return false;
+}
+
 // Exit code and last line of every CUDA test.
 inline int finish() {
   std::printf("%s (%d failures)\n", failures() == 0 ? "PASS" : "FAIL", failures());

@@ -179,11 +179,7 @@ void bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no usable CUDA device\n");
-    return 77;
-  }
+  if (!lplb_cuda_test::device_usable()) return 77;
   const bool with_bench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
   const uint64_t seed = lplb_cuda_test::seed();
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));

@@ -278,11 +278,7 @@ void captured_with_nccl(const Placement& p, const std::vector<int32_t>& ids, con
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no usable CUDA device\n");
-    return 77;
-  }
+  if (!lplb_cuda_test::device_usable()) return 77;
   const uint64_t seed = lplb_cuda_test::seed();
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);

@@ -105,6 +105,16 @@ lplb_error cuda_failure(const char* what, cudaError_t error) {
                               "%s failed: %s", what, cudaGetErrorString(error));
 }
 
+// The arguments every step call that takes ids shares.
+lplb_error check_ids(const lplb_step* step, const lplb_expert_ids* ids) {
+  if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
+  if (!ids || ids->length > step->max_ids) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids: expected at most %lld ids (the step's max_ids)",
+                                static_cast<long long>(step->max_ids));
+  }
+  return LPLB_OK;
+}
+
 lplb_error check_layout(const lplb_step_layout* layout) {
   if (!layout) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "layout is NULL");
   const int32_t E = layout->n_experts;
@@ -255,11 +265,7 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
 
 lplb_error lplb_step_count(lplb_step* step, const lplb_expert_ids* ids, void* stream) {
   lplb::clear_last_error();
-  if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
-  if (!ids || ids->length > step->max_ids) {
-    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids: expected at most %lld ids (the step's max_ids)",
-                                static_cast<long long>(step->max_ids));
-  }
+  if (const lplb_error error = check_ids(step, ids)) return error;
   // All bits set: the largest value for the kernels' unsigned atomicMin (a memset, unlike a copy
   // from pageable host memory, does not wait for the stream).
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
@@ -274,11 +280,7 @@ int32_t* lplb_step_local_counts(lplb_step* step) { return step ? step->counts : 
 lplb_error lplb_step_solve_map(lplb_step* step, const lplb_expert_ids* ids, const int32_t* global_counts, int32_t* out,
                                void* stream) {
   lplb::clear_last_error();
-  if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
-  if (!ids || ids->length > step->max_ids) {
-    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "ids: expected at most %lld ids (the step's max_ids)",
-                                static_cast<long long>(step->max_ids));
-  }
+  if (const lplb_error error = check_ids(step, ids)) return error;
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   const lplb_step_layout& L = step->sizes;
   const int32_t slots_total = L.n_groups * L.n_ranks * L.n_slots, ranks_total = L.n_groups * L.n_ranks;
