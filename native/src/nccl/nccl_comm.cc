@@ -59,28 +59,38 @@ class Poller {
   Clock::time_point start_, deadline_;
 };
 
+// The communicator's asynchronous state (ncclInProgress while work is pending).
+Result async_state(const lplb_nccl_comm* handle) {
+  Result state = kSuccess;
+  const Result queried = library().comm_get_async_error(handle->comm, &state);
+  return queried != kSuccess ? queried : state;
+}
+
+// Aborts the communicator and reports that `what` failed with NCCL's `state`.
+lplb_error failed(lplb_nccl_comm* handle, const char* what, Result state) {
+  abort_comm(handle);
+  return set_last_error(LPLB_ERR_COMMUNICATION, "rank %d of %d: %s failed: %s (the EP group is aborted)", handle->rank,
+                        handle->size, what, error_text(library(), state));
+}
+
+// Aborts the communicator and reports that `what` outlasted `timeout_ms`.
+lplb_error timed_out(lplb_nccl_comm* handle, const char* what, int64_t timeout_ms) {
+  abort_comm(handle);
+  return set_last_error(LPLB_ERR_TIMEOUT,
+                        "rank %d of %d: %s did not finish within %lld ms: a peer is missing, dead or stuck "
+                        "(the EP group is aborted)",
+                        handle->rank, handle->size, what, static_cast<long long>(timeout_ms));
+}
+
 // Polls the communicator's asynchronous state until it leaves ncclInProgress or the deadline
 // passes (the communicator is then aborted). `what` names the operation for messages.
 lplb_error settle(lplb_nccl_comm* handle, int64_t timeout_ms, const char* what) {
-  const Library& lib = library();
   Poller poller(timeout_ms);
   for (;;) {
-    Result state = kSuccess;
-    const Result queried = lib.comm_get_async_error(handle->comm, &state);
-    if (queried != kSuccess) state = queried;
+    const Result state = async_state(handle);
     if (state == kSuccess) return LPLB_OK;
-    if (state != kInProgress) {
-      abort_comm(handle);
-      return set_last_error(LPLB_ERR_COMMUNICATION, "rank %d of %d: %s failed: %s (the EP group is aborted)", handle->rank,
-                            handle->size, what, error_text(lib, state));
-    }
-    if (poller.expired()) {
-      abort_comm(handle);
-      return set_last_error(LPLB_ERR_TIMEOUT,
-                            "rank %d of %d: %s did not finish within %lld ms: a peer is missing, dead or stuck "
-                            "(the EP group is aborted)",
-                            handle->rank, handle->size, what, static_cast<long long>(timeout_ms));
-    }
+    if (state != kInProgress) return failed(handle, what, state);
+    if (poller.expired()) return timed_out(handle, what, timeout_ms);
     poller.pause();
   }
 }
@@ -149,14 +159,9 @@ lplb_error lplb_nccl_comm_create(const uint8_t id[LPLB_NCCL_UNIQUE_ID_BYTES], in
   Config config{sizeof(Config), 0xcafebeefu, static_cast<unsigned int>(kOldestVersion), 0, INT_MIN, INT_MIN, INT_MIN,
                 nullptr, INT_MIN};
   const Result result = lib.comm_init_rank_config(&handle->comm, n_ranks, unique, rank, &config);
-  lplb_error error = LPLB_OK;
-  if (result != kSuccess && result != kInProgress) {
-    abort_comm(handle);
-    error = lplb::set_last_error(LPLB_ERR_COMMUNICATION, "rank %d of %d: ncclCommInitRankConfig failed: %s", rank, n_ranks,
-                                 error_text(lib, result));
-  } else {
-    error = settle(handle, timeout_ms, "joining the NCCL communicator");
-  }
+  const lplb_error error = result != kSuccess && result != kInProgress
+                               ? failed(handle, "ncclCommInitRankConfig", result)
+                               : settle(handle, timeout_ms, "joining the NCCL communicator");
   if (error != LPLB_OK) {
     delete handle;
     return error;
@@ -179,11 +184,7 @@ lplb_error lplb_nccl_all_reduce_sum(lplb_nccl_comm* comm, const void* send, void
   const Result result =
       lib.all_reduce(send, recv, count, type == LPLB_NCCL_INT32 ? kInt32 : kFloat64, kSum, comm->comm, stream);
   if (result == kSuccess) return LPLB_OK;
-  if (result != kInProgress) {
-    abort_comm(comm);
-    return lplb::set_last_error(LPLB_ERR_COMMUNICATION, "rank %d of %d: ncclAllReduce failed: %s (the EP group is aborted)",
-                                comm->rank, comm->size, error_text(lib, result));
-  }
+  if (result != kInProgress) return failed(comm, "ncclAllReduce", result);
   // A non-blocking communicator may finish enqueueing in the background (the first collective
   // connects the peers): wait for that, bounded like every other wait.
   return settle(comm, 60000, "enqueueing the all-reduce");
@@ -198,7 +199,6 @@ lplb_error lplb_nccl_synchronize(lplb_nccl_comm* comm, void* stream, int64_t tim
   (void)stream;
   return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE, "this build of lplb has no CUDA backend");
 #else
-  const Library& lib = library();
   Poller poller(timeout_ms);
   for (int polls = 0;; ++polls) {
     const cudaError_t state = cudaStreamQuery(static_cast<cudaStream_t>(stream));
@@ -209,22 +209,10 @@ lplb_error lplb_nccl_synchronize(lplb_nccl_comm* comm, void* stream, int64_t tim
                                   comm->rank, comm->size, cudaGetErrorString(state));
     }
     if (polls % 16 == 0) {
-      Result async = kSuccess;
-      const Result queried = lib.comm_get_async_error(comm->comm, &async);
-      if (queried != kSuccess) async = queried;
-      if (async != kSuccess && async != kInProgress) {
-        abort_comm(comm);
-        return lplb::set_last_error(LPLB_ERR_COMMUNICATION, "rank %d of %d: NCCL reported %s (the EP group is aborted)",
-                                    comm->rank, comm->size, error_text(lib, async));
-      }
+      const Result async = async_state(comm);
+      if (async != kSuccess && async != kInProgress) return failed(comm, "the step", async);
     }
-    if (poller.expired()) {
-      abort_comm(comm);
-      return lplb::set_last_error(LPLB_ERR_TIMEOUT,
-                                  "rank %d of %d: the step did not finish within %lld ms: a peer is missing, dead or "
-                                  "stuck (the EP group is aborted)",
-                                  comm->rank, comm->size, static_cast<long long>(timeout_ms));
-    }
+    if (poller.expired()) return timed_out(comm, "the step", timeout_ms);
     poller.pause();
   }
 #endif
