@@ -7,6 +7,7 @@
 import { CudaStream, capabilities, DeviceArray } from "@lplb/ipm";
 import { cube } from "@lplb/topology";
 import { Planner } from "../src/index.js";
+import { rng } from "../test/helpers.js";
 
 let failures = 0;
 const check = (ok: boolean, what: string) => {
@@ -15,17 +16,6 @@ const check = (ok: boolean, what: string) => {
     console.log(`FAIL ${what}`);
   }
 };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const caps = capabilities();
 console.log(`CUDA built ${caps.cuda.built}, usable ${caps.cuda.usable} ${caps.cuda.reason}`);

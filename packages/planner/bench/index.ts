@@ -5,17 +5,7 @@
  */
 import { cube } from "@lplb/topology";
 import { Planner } from "../src/index.js";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../test/helpers.js";
 
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -589,10 +589,11 @@ export class Planner {
     const ids = device.ids as DeviceArray<"int32">;
     if (n > 0) device.ids.copyFromHost(idx as never, stream);
     device.step.count(ids, n, stream);
-    let globalCounts = device.step.localCounts();
+    const localDevice = device.step.localCounts();
+    let globalCounts = localDevice;
     if (group !== undefined) {
       device.counts ??= DeviceArray.alloc("int32", this.nLogicalExperts);
-      group.allReduceDevice(device.step.localCounts(), device.counts, stream);
+      group.allReduceDevice(localDevice, device.counts, stream);
       globalCounts = device.counts;
     }
     device.step.solveAndMap(ids, device.out, { length: n, globalCounts, stream });
@@ -604,7 +605,7 @@ export class Planner {
         `expected an expert id in [-1, ${this.nLogicalExperts - 1}] for idx[${result.badIndex}], got ${describe(idx[result.badIndex])}`,
       );
     }
-    const localCounts = Float64Array.from(device.step.localCounts().toHost(undefined, stream));
+    const localCounts = Float64Array.from(localDevice.toHost(undefined, stream));
     const global = group === undefined ? localCounts : Float64Array.from(globalCounts.toHost(undefined, stream));
     if (n > 0) device.out.toHost(out, stream);
     return this.deviceRunResult(global, result, out, localCounts);
