@@ -40,6 +40,16 @@ function kindOf(array: unknown): DeviceArrayKind {
   invalid("array", "an Int32Array, BigInt64Array or Float64Array", array);
 }
 
+/**
+ * Makes `device` the current CUDA device of this thread: device arrays, streams, steps and
+ * communicators created afterwards live there. Call it before anything else touches the GPU.
+ */
+export function setDevice(device: number): void {
+  expectInteger("device", device, 0, 1023);
+  const binding = native();
+  call(() => binding.deviceSet(device));
+}
+
 /** A CUDA stream (or a wrapped one of other CUDA code in the process). */
 export class CudaStream implements Disposable {
   #pointer: bigint | undefined;

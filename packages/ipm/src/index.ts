@@ -40,6 +40,7 @@ export {
   type DeviceStep,
   type DeviceStepLayout,
   type DeviceStepResult,
+  setDevice,
 } from "./device.js";
 export {
   createMinMaxSolver,
@@ -55,7 +56,6 @@ export {
   NcclCommunicator,
   type NcclCommunicatorOptions,
   ncclUniqueId,
-  setDevice,
 } from "./nccl.js";
 export {
   DEFAULT_MAX_ITERATIONS,

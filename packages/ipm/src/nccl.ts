@@ -24,18 +24,6 @@ function ncclBinding() {
   return nativeBinding().binding;
 }
 
-/**
- * Makes `device` the current CUDA device of this thread: device arrays, streams, steps and
- * communicators created afterwards live there. Call it before anything else touches the GPU.
- */
-export function setDevice(device: number): void {
-  expectInteger("device", device, 0, 1023);
-  const cuda = capabilities().cuda;
-  if (!cuda.usable) throw new CudaUnavailableError(`CUDA is not available: ${cuda.reason}`);
-  const binding = nativeBinding().binding;
-  call(() => binding.deviceSet(device));
-}
-
 /** A new NCCL unique id; rank 0 makes it and every rank passes the same bytes to {@link NcclCommunicator.create}. */
 export function ncclUniqueId(): Uint8Array {
   const binding = ncclBinding();
