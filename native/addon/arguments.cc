@@ -127,6 +127,7 @@ MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name) {
   const ArraySpan replica = ReadInt32(object.Get("replicaRank"), replica_name.c_str(), edges, true);
   config.shape.replica_rank = static_cast<const int32_t*>(replica.data);
   config.settings = ReadSettings(object, name, true);
+  config.method = ReadChoice(object, "method", name, "flow", "ipm", 0) == 0 ? LPLB_MINMAX_METHOD_FLOW : LPLB_MINMAX_METHOD_IPM;
   return config;
 }
 

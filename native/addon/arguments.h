@@ -36,10 +36,11 @@ WorkspaceConfig ParseWorkspaceConfig(const Napi::Value& value, const char* name)
 struct MinMaxConfig {
   lplb_minmax_shape shape;
   lplb_ipm_settings settings;
+  lplb_minmax_method method;
 };
 
 // Reads `{ nRanks, nSlots, replicaRank: Int32Array(nRanks * nSlots), precision?, tolerance?,
-// maxIterations?, backend? }`.
+// maxIterations?, backend?, method? }` where method is "flow" (default) | "ipm".
 MinMaxConfig ParseMinMaxConfig(const Napi::Value& value, const char* name);
 
 // The checked arguments of one min-max batch call, borrowing the caller's typed arrays.

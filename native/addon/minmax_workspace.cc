@@ -17,8 +17,13 @@ Napi::Function MinMaxWorkspace::Define(Napi::Env env) {
 MinMaxWorkspace::MinMaxWorkspace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MinMaxWorkspace>(info) {
   const MinMaxConfig config = ParseMinMaxConfig(info[0], "config");
   lplb_minmax_workspace* created = nullptr;
-  const lplb_error error = lplb_minmax_workspace_create(&config.shape, &config.settings, &created);
+  lplb_error error = lplb_minmax_workspace_create(&config.shape, &config.settings, &created);
   if (error != LPLB_OK) throw NativeFailure(info.Env(), error, LastErrorText(error));
+  error = lplb_minmax_workspace_set_method(created, config.method);
+  if (error != LPLB_OK) {
+    lplb_minmax_workspace_destroy(created);
+    throw NativeFailure(info.Env(), error, LastErrorText(error));
+  }
   workspace_ = created;
   shape_ = {config.shape.n_ranks, config.shape.n_slots, nullptr};
 }

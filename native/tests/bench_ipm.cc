@@ -95,7 +95,7 @@ void run(const Topology& t, lplb_precision precision, int batches) {
 }
 
 // The same LPs through the specialised solver.
-void run_minmax(const Topology& t, lplb_precision precision, int batches) {
+void run_minmax(const Topology& t, lplb_precision precision, lplb_minmax_method method, int batches) {
   const int edges = t.ranks * t.slots;
   const size_t count = static_cast<size_t>(kBatch) * static_cast<size_t>(batches);
   std::vector<double> w(count * edges), f(count * t.ranks);
@@ -110,6 +110,8 @@ void run_minmax(const Topology& t, lplb_precision precision, int batches) {
     std::fprintf(stderr, "minmax_workspace_create failed: %s\n", lplb_last_error_message());
     std::exit(1);
   }
+  lplb_minmax_workspace_set_method(workspace, method);
+  lplb_minmax_workspace_set_method(workspace, method);
   std::vector<int32_t> status(kBatch), iterations(kBatch);
   std::vector<double> keep(static_cast<size_t>(kBatch) * edges), max_load(kBatch);
   lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), nullptr, nullptr, iterations.data()};
@@ -133,9 +135,10 @@ void run_minmax(const Topology& t, lplb_precision precision, int batches) {
   }
   lplb_minmax_workspace_destroy(workspace);
   std::sort(per_lp_us.begin(), per_lp_us.end());
-  std::printf("%-22s %-8s median %8.2f us/LP   (min-max solver, optimal %ld of %zu, mean iterations %.2f)\n", t.name,
-              precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", per_lp_us[per_lp_us.size() / 2], optimal,
-              count, static_cast<double>(total_iterations) / static_cast<double>(count));
+  std::printf("%-22s %-8s median %8.2f us/LP   (min-max %s, optimal %ld of %zu, mean steps %.2f)\n", t.name,
+              precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", per_lp_us[per_lp_us.size() / 2],
+              method == LPLB_MINMAX_METHOD_FLOW ? "flow" : "ipm", optimal, count,
+              static_cast<double>(total_iterations) / static_cast<double>(count));
 }
 
 }  // namespace
@@ -151,8 +154,9 @@ int main(int argc, char** argv) {
     const int topology_batches = t.ranks > 8 ? std::max(1, batches / 8) : batches;
     run(t, LPLB_PRECISION_FLOAT64, topology_batches);
     run(t, LPLB_PRECISION_FLOAT32, topology_batches);
-    run_minmax(t, LPLB_PRECISION_FLOAT64, topology_batches);
-    run_minmax(t, LPLB_PRECISION_FLOAT32, topology_batches);
+    run_minmax(t, LPLB_PRECISION_FLOAT64, LPLB_MINMAX_METHOD_IPM, topology_batches);
+    run_minmax(t, LPLB_PRECISION_FLOAT32, LPLB_MINMAX_METHOD_IPM, topology_batches);
+    run_minmax(t, LPLB_PRECISION_FLOAT64, LPLB_MINMAX_METHOD_FLOW, topology_batches);
   }
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "flow_certificate.h"
 #include "lplb/minmax.h"
+#include "minmax/minmax_flow.h"
 #include "test_support.h"
 
 using namespace lplb_test;
@@ -66,12 +67,14 @@ struct MinMaxResult {
 };
 
 std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::vector<double>>& ws,
-                                       const std::vector<std::vector<double>>& fs, lplb_precision precision) {
+                                       const std::vector<std::vector<double>>& fs, lplb_precision precision,
+                                       lplb_minmax_method method = LPLB_MINMAX_METHOD_FLOW) {
   const int n = static_cast<int>(ws.size()), edges = g.ranks * g.slots;
   lplb_minmax_shape shape{g.ranks, g.slots, g.replica.data()};
   lplb_ipm_settings settings = settings_for(precision);
   lplb_minmax_workspace* workspace = nullptr;
   CHECK(lplb_minmax_workspace_create(&shape, &settings, &workspace) == LPLB_OK);
+  CHECK(lplb_minmax_workspace_set_method(workspace, method) == LPLB_OK);
   std::vector<double> fixed, slot;
   for (int k = 0; k < n; ++k) {
     fixed.insert(fixed.end(), fs[k].begin(), fs[k].end());
@@ -91,6 +94,37 @@ std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::ve
   return results;
 }
 
+// The exact method on its own (no fallback behind it): it must settle, and its level (a set's
+// density, hence a lower bound) must be within the slack of its split's max load.
+void check_flow_alone(const Group& g, const std::vector<double>& w, const std::vector<double>& f, double slack) {
+  namespace flow = lplb::minmax::flow;
+  const int edges = g.ranks * g.slots;
+  std::vector<int32_t> from(edges), offset(g.ranks + 1), incident(2 * edges);
+  for (int e = 0; e < edges; ++e) from[e] = e / g.slots;
+  flow::build_incidence(g.ranks, edges, from.data(), g.replica.data(), offset.data(), incident.data());
+  std::vector<double> kept(edges), load(g.ranks);
+  std::vector<int32_t> parent(g.ranks), queue(g.ranks), mark(g.ranks), in_set(g.ranks);
+  const flow::Structure structure{g.ranks, edges, from.data(), g.replica.data(), offset.data(), incident.data()};
+  const flow::Scratch scratch{kept.data(), load.data(), parent.data(), queue.data(), mark.data(), in_set.data()};
+  const flow::Result result = flow::solve(structure, f.data(), w.data(), slack, 16 * (g.ranks + edges) + 64, scratch);
+  CHECK_MSG(result.outcome == flow::Outcome::kSettled, "flow outcome " + std::to_string(static_cast<int>(result.outcome)) +
+                                                           " after " + std::to_string(result.steps) + " steps");
+  std::vector<double> keep(edges);
+  for (int e = 0; e < edges; ++e) keep[e] = w[e] > 0 ? kept[e] / w[e] : 0.5;
+  double heaviest = 0;
+  for (int r = 0; r < g.ranks; ++r) heaviest = std::max(heaviest, f[r]);
+  for (int i = 0; i < g.ranks; ++i) {
+    double rank_load = f[i];
+    for (int e = 0; e < edges; ++e) {
+      if (from[e] == i) rank_load += w[e] * keep[e];
+      if (g.replica[e] == i) rank_load += w[e] * (1 - keep[e]);
+    }
+    heaviest = std::max(heaviest, rank_load);
+  }
+  CHECK_MSG(heaviest <= result.level * (1 + 2 * slack) + 1e-12, "flow split " + std::to_string(heaviest) +
+                                                                     " above its level " + std::to_string(result.level));
+}
+
 double heaviest_rank(const Group& g, const std::vector<double>& w, const std::vector<double>& f, const std::vector<double>& p) {
   double heaviest = 0;
   for (int i = 0; i < g.ranks; ++i) {
@@ -105,7 +139,8 @@ double heaviest_rank(const Group& g, const std::vector<double>& w, const std::ve
 }
 
 // `base` is the test's seed (what LPLB_TEST_SEED replays); `seed` is derived from it per shape.
-void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lplb_precision precision, double tolerance) {
+void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lplb_precision precision, double tolerance,
+              lplb_minmax_method method) {
   std::mt19937_64 rng(seed);
   const Group g = random_group(rng, ranks, slots);
   std::vector<std::vector<double>> ws, fs;
@@ -117,14 +152,16 @@ void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lpl
     ws.push_back(w);
     fs.push_back(f);
   }
-  const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision);
+  const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision, method);
   const std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
   int oracle_misses = 0;
   const std::string shape = " (LPLB_TEST_SEED=" + std::to_string(base) + "), " + std::to_string(ranks) + " ranks x " +
                             std::to_string(slots) + " slots" +
-                            (precision == LPLB_PRECISION_FLOAT32 ? ", float32" : ", float64");
+                            (precision == LPLB_PRECISION_FLOAT32 ? ", float32" : ", float64") +
+                            (method == LPLB_MINMAX_METHOD_FLOW ? ", flow" : ", ipm");
   for (int k = 0; k < cases; ++k) {
     context() = seed_context(seed, k) + shape;
+    if (method == LPLB_MINMAX_METHOD_FLOW) check_flow_alone(g, ws[k], fs[k], tolerance / 4);
     const MinMaxResult& r = results[k];
     CHECK_MSG(r.status == LPLB_STATUS_OPTIMAL, "status " + std::to_string(r.status));
     for (double p : r.keep) CHECK_MSG(p >= 0 && p <= 1, "keep " + std::to_string(p));
@@ -206,7 +243,9 @@ TEST(invalid_arguments) {
 // the iterations alone stopped with a certified gap of 3.9e-9.
 TEST(near_degenerate_group) {
   const uint64_t base = 16498135373221ull;
-  run_seed(base, base + 12 * 31 + 3, 12, 3, 55, LPLB_PRECISION_FLOAT64, 1e-9);
+  for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
+    run_seed(base, base + 12 * 31 + 3, 12, 3, 55, LPLB_PRECISION_FLOAT64, 1e-9, method);
+  }
 }
 
 TEST(random_groups_against_the_general_solver) {
@@ -215,8 +254,10 @@ TEST(random_groups_against_the_general_solver) {
   for (uint64_t seed : seeds) {
     for (const auto& shape : shapes) {
       const int cases = shape[0] >= 32 ? 24 : 120;
-      run_seed(seed, seed + shape[0] * 31 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT64, 1e-9);
-      run_seed(seed, seed + shape[0] * 37 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT32, 1e-6);
+      for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
+        run_seed(seed, seed + shape[0] * 31 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT64, 1e-9, method);
+        run_seed(seed, seed + shape[0] * 37 + shape[1], shape[0], shape[1], cases, LPLB_PRECISION_FLOAT32, 1e-6, method);
+      }
     }
   }
 }

@@ -1,5 +1,4 @@
-/* The LPLB min-max LP of a redundancy group, solved by an interior-point method specialised to
- * its structure.
+/* The LPLB min-max LP of a redundancy group, solved exactly and certified.
  *
  * A group has n_ranks ranks with n_slots redundant slots each. Slot d of rank i carries the load
  * slot_load[i][d], of which the fraction keep[i][d] in [0, 1] stays on rank i and the rest goes
@@ -11,12 +10,18 @@
  *     minimise max_r load_r  over  0 <= keep <= 1.
  *
  * This is the LP of lplb_ipm_solve_batch with n_vars = n_ranks * n_slots + 1 and m_ub = n_ranks
- * (as @lplb/lp writes it), solved in a fraction of the time. Every answer is certified: the
- * result holds max_load (the largest rank load of keep, evaluated in float64 on the caller's
- * data) and lower_bound (a Lagrangian bound on the optimum from the solver's multipliers, also
- * evaluated on the caller's data), and the status is OPTIMAL only when
- * max_load - lower_bound <= tolerance * max_load. An LP the specialised iterations do not
- * settle (float32 first falls back to float64) is solved by the general solver of ipm.h.
+ * (as @lplb/lp writes it), solved in a fraction of the time by one of two methods:
+ *   FLOW (default)  augmenting paths: the optimum is the largest density (fixed loads plus the
+ *                   loads of slots with both ends inside, per rank) of a set of ranks; the method
+ *                   raises a level through such densities and moves load along paths until no
+ *                   rank is above it. Exact up to rounding, whatever the degeneracy.
+ *   IPM             a Mehrotra interior-point method specialised to the LP's structure.
+ * Every answer is certified: the result holds max_load (the largest rank load of keep, evaluated
+ * in float64 on the caller's data) and lower_bound (a Lagrangian bound on the optimum, also
+ * evaluated on the caller's data: for FLOW, the density of its set), and the status is OPTIMAL
+ * only when max_load - lower_bound <= tolerance * max_load. A group the chosen method does not
+ * settle falls back to the specialised iterations (float32 first falls back to float64), then
+ * to the general solver of ipm.h.
  */
 #ifndef LPLB_MINMAX_H
 #define LPLB_MINMAX_H
@@ -58,6 +63,11 @@ typedef struct lplb_minmax_solution {
 
 typedef struct lplb_minmax_workspace lplb_minmax_workspace;
 
+typedef enum lplb_minmax_method {
+  LPLB_MINMAX_METHOD_FLOW = 0, /* augmenting paths, exact (default) */
+  LPLB_MINMAX_METHOD_IPM = 1   /* the specialised interior-point iterations */
+} lplb_minmax_method;
+
 /* Creates a workspace for groups of `shape` (settings NULL: float64 defaults; backend CPU).
  * Backend CUDA needs a build with CUDA and a device (else LPLB_ERR_BACKEND_UNAVAILABLE) and
  * groups of up to 32 ranks and 128 slots in all (else LPLB_ERR_INVALID_ARGUMENT). */
@@ -77,6 +87,10 @@ lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_
  * says so). A workspace of backend CUDA takes groups of up to 32 ranks and 128 slots in all. */
 lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
                                     const lplb_minmax_solution* out, void* stream);
+
+/* Chooses how lplb_minmax_solve_batch solves groups on the CPU (the CUDA kernel runs the IPM
+ * iterations; any group it leaves unsettled is solved again on the CPU by this method). */
+lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method);
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);
 

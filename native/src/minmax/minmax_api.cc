@@ -12,6 +12,7 @@
 #include "last_error.h"
 #include "lplb/minmax.h"
 #include "minmax/minmax_device.h"
+#include "minmax/minmax_flow.h"
 #include "minmax/minmax_ipm.h"
 #include "validate.h"
 
@@ -22,6 +23,8 @@ namespace {
 // The specialised iterations aim below the tolerance so that the certificate, recomputed on the
 // caller's unscaled data, still meets it.
 constexpr double kToleranceMargin = 0.5;
+// The exact method ends with every rank within this fraction of the tolerance above the level.
+constexpr double kFlowSlack = 0.25;
 
 class Workspace {
  public:
@@ -43,7 +46,16 @@ class Workspace {
     active_edge_.resize(n_edges_);
     active_from_.resize(n_edges_);
     active_to_.resize(n_edges_);
+    flow_offset_.resize(n_ranks_ + 1);
+    flow_incident_.resize(2 * static_cast<size_t>(n_edges_));
+    flow::build_incidence(n_ranks_, n_edges_, owner_.data(), replica_.data(), flow_offset_.data(), flow_incident_.data());
+    flow_kept_.resize(n_edges_);
+    for (auto* ranks : {&flow_parent_, &flow_queue_, &flow_mark_, &flow_in_set_}) ranks->resize(n_ranks_);
+    flow_load_.resize(n_ranks_);
+    flow_y_.resize(n_ranks_);
   }
+
+  void set_method(lplb_minmax_method method) { method_ = method; }
 
   // Attaches the CUDA solver (workspaces of backend CUDA).
   void attach_device(std::unique_ptr<DeviceSolver> device) { device_ = std::move(device); }
@@ -108,6 +120,9 @@ class Workspace {
     int iterations = 0;
     lplb_status status = LPLB_STATUS_OPTIMAL;
     bool settled = consider(caller, scaled, nullptr, nullptr, keep);
+    if (!settled && method_ == LPLB_MINMAX_METHOD_FLOW) {
+      settled = solve_flow(caller, fixed, slot, keep, &iterations, &status);
+    }
     auto attempt = [&](auto& ipm) {
       const RunStatus run = ipm.solve(scaled);
       iterations += ipm.iterations();
@@ -127,6 +142,25 @@ class Workspace {
     if (out.iterations) out.iterations[group] = iterations;
   }
 
+  // The exact method of minmax_flow.h on the caller's data; its set's density is the Lagrangian
+  // bound of multipliers spread evenly over the set.
+  bool solve_flow(const ScaledProblem& caller, const double* fixed, const double* slot, double* keep, int* iterations,
+                  lplb_status* status) {
+    const flow::Structure structure{n_ranks_, n_edges_, owner_.data(), replica_.data(), flow_offset_.data(),
+                                    flow_incident_.data()};
+    const flow::Scratch scratch{flow_kept_.data(),  flow_load_.data(), flow_parent_.data(),
+                                flow_queue_.data(), flow_mark_.data(), flow_in_set_.data()};
+    const int32_t max_steps = 16 * (n_ranks_ + n_edges_) + 64;
+    const flow::Result result = flow::solve(structure, fixed, slot, kFlowSlack * settings_.tolerance, max_steps, scratch);
+    *iterations += result.steps;
+    *status = result.outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT : LPLB_STATUS_NUMERICAL_ERROR;
+    for (int e = 0; e < n_edges_; ++e) {
+      candidate_keep_[e] = slot[e] > 0 ? std::min(1.0, std::max(0.0, flow_kept_[e] / slot[e])) : 0.5;
+    }
+    for (int r = 0; r < n_ranks_; ++r) flow_y_[r] = flow_in_set_[r] ? -1.0 : 0.0;
+    return take(caller, flow_y_.data(), keep);
+  }
+
   // Takes the point (over the active edges of `scaled`) and multipliers of an attempt when they
   // improve on the best so far; null pointers evaluate the current `keep` and zero multipliers.
   // True when the best pair is certified within the tolerance.
@@ -136,6 +170,12 @@ class Workspace {
     if (active_keep) {
       for (int k = 0; k < scaled.n_edges; ++k) candidate_keep_[active_edge_[k]] = std::min(1.0, std::max(0.0, active_keep[k]));
     }
+    return take(caller, y, keep);
+  }
+
+  // Takes candidate_keep_ (every edge) and the multipliers y (null: zero) when they improve on
+  // the best so far. True when the best pair is certified within the tolerance.
+  bool take(const ScaledProblem& caller, const double* y, double* keep) {
     const double max_load = max_rank_load(caller, candidate_keep_.data(), loads_.data());
     if (max_load < best_max_load_) {
       best_max_load_ = max_load;
@@ -200,6 +240,7 @@ class Workspace {
 
   int n_ranks_, n_slots_, n_edges_;
   lplb_ipm_settings settings_;
+  lplb_minmax_method method_ = LPLB_MINMAX_METHOD_FLOW;
   MinMaxIpm<double> double_ipm_;
   std::unique_ptr<MinMaxIpm<float>> float_ipm_;
   std::unique_ptr<cpu::HsdIpm<double>> general_;
@@ -210,6 +251,8 @@ class Workspace {
   std::vector<double> candidate_keep_, loads_;
   std::vector<double> general_c_, general_a_, general_b_, general_lower_, general_upper_, general_x_, general_y_;
   std::vector<double> general_active_keep_;
+  std::vector<int32_t> flow_offset_, flow_incident_, flow_parent_, flow_queue_, flow_mark_, flow_in_set_;
+  std::vector<double> flow_kept_, flow_load_, flow_y_;
   double best_max_load_ = 0, best_lower_bound_ = 0;
 };
 
@@ -343,6 +386,17 @@ lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb
                                 "groups.fixed_load, groups.slot_load, out.status and out.keep must not be NULL");
   }
   return device->solve_device(*groups, *out, stream);
+}
+
+lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method) {
+  lplb::clear_last_error();
+  if (!workspace) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "workspace is NULL");
+  if (method != LPLB_MINMAX_METHOD_FLOW && method != LPLB_MINMAX_METHOD_IPM) {
+    return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "method: expected LPLB_MINMAX_METHOD_FLOW (0) or "
+                                "LPLB_MINMAX_METHOD_IPM (1), got %d", static_cast<int>(method));
+  }
+  workspace->solver.set_method(method);
+  return LPLB_OK;
 }
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace) { delete workspace; }

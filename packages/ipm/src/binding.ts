@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NativeBindingError } from "@lplb/errors";
 
 /** Protocol version of the addon's exports this module is written against. */
-export const BINDING_VERSION = 6;
+export const BINDING_VERSION = 7;
 
 /** Environment variable naming an addon file to try first. */
 export const BINDING_ENV_VARIABLE = "LPLB_IPM_BINDING";
@@ -72,6 +72,7 @@ export interface NativeMinMaxConfig {
   readonly tolerance: number;
   readonly maxIterations: number;
   readonly backend: "cpu" | "cuda";
+  readonly method: "flow" | "ipm";
 }
 
 /** A native `lplb_minmax_workspace`; solveBatch borrows every array for the duration of the call. */

@@ -47,9 +47,11 @@ export {
   MINMAX_MAX_EDGES,
   MINMAX_MAX_RANKS,
   type MinMaxGroup,
+  type MinMaxMethod,
   type MinMaxOptions,
   type MinMaxSolution,
   type MinMaxSolver,
+  type ResolvedMinMaxOptions,
 } from "./minmax.js";
 export {
   NCCL_UNIQUE_ID_BYTES,

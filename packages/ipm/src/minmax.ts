@@ -1,7 +1,14 @@
 /**
  * The LPLB min-max LP of a redundancy group through the native solver specialised to it.
  */
-import { CudaUnavailableError, describe, expectInteger, InvalidArgumentError, invalid } from "@lplb/errors";
+import {
+  CudaUnavailableError,
+  describe,
+  expectInteger,
+  expectOneOf,
+  InvalidArgumentError,
+  invalid,
+} from "@lplb/errors";
 import { LP_STATUSES, type LpStatus } from "@lplb/lp";
 import { type NativeMinMaxWorkspace, nativeBinding } from "./binding.js";
 import { capabilities } from "./capabilities.js";
@@ -25,12 +32,41 @@ export interface MinMaxGroup {
 }
 
 /**
- * Options of {@link createMinMaxSolver}: precision, tolerance, iteration limit and backend.
- * With `backend: "cuda"` the groups are solved by one kernel launch on the GPU (groups of up to
- * 32 ranks and 128 slots in all) and any group it leaves without a certified answer is solved
- * again on the CPU.
+ * How the CPU solves a group:
+ * - `"flow"` (default): exact augmenting paths. The optimum is the largest density of a set of
+ *   ranks (their fixed loads plus the loads of slots with both ends inside, per rank); the
+ *   method raises a level through such densities and moves load along paths of slots until no
+ *   rank is above it. Degenerate optima are no harder than others.
+ * - `"ipm"`: a Mehrotra interior-point method specialised to the LP's structure.
+ *
+ * Either way a group the method leaves uncertified falls back to the other solvers (the IPM
+ * iterations, then the general solver), and every answer is certified the same way.
  */
-export type MinMaxOptions = IpmOptions;
+export type MinMaxMethod = "flow" | "ipm";
+
+const MINMAX_METHODS: readonly MinMaxMethod[] = ["flow", "ipm"];
+
+/**
+ * Options of {@link createMinMaxSolver}: precision, tolerance, iteration limit, backend and
+ * method. With `backend: "cuda"` the groups are solved by one kernel launch on the GPU (groups of
+ * up to 32 ranks and 128 slots in all) and any group it leaves without a certified answer is
+ * solved again on the CPU by `method`.
+ */
+export interface MinMaxOptions extends IpmOptions {
+  /** `"flow"` (default) or `"ipm"`: see {@link MinMaxMethod}. */
+  readonly method?: MinMaxMethod;
+}
+
+/** {@link MinMaxOptions} with every default filled in. */
+export interface ResolvedMinMaxOptions extends ResolvedIpmOptions {
+  readonly method: MinMaxMethod;
+}
+
+function resolveMinMaxOptions(options: unknown): ResolvedMinMaxOptions {
+  const resolved = resolveOptions(options, "options", ["method"]);
+  const method = (options as { method?: unknown } | undefined)?.method;
+  return { ...resolved, method: method === undefined ? "flow" : expectOneOf("options.method", method, MINMAX_METHODS) };
+}
 
 /**
  * Results of one {@link MinMaxSolver.solve} call for `count` groups. Arrays are views into the
@@ -50,11 +86,17 @@ export interface MinMaxSolution {
   readonly keep: Float64Array;
   /** Largest rank load of `keep`, evaluated in float64 on the caller's loads. */
   readonly maxLoad: Float64Array;
-  /** A proven lower bound on the optimum (Lagrangian bound from the solver's multipliers). */
+  /**
+   * A proven lower bound on the optimum: a Lagrangian bound from the solver's multipliers (for
+   * `"flow"`, the density of the set of ranks it found).
+   */
   readonly lowerBound: Float64Array;
   /** `(maxLoad - lowerBound) / maxLoad`, 0 when `maxLoad` is 0; at most the tolerance when optimal. */
   readonly gap: Float64Array;
-  /** Iterations per group (specialised ones plus any of the general fallback). */
+  /**
+   * Work per group: search phases (`"flow"`) or iterations (`"ipm"`), plus the iterations of any
+   * fallback.
+   */
   readonly iterations: Int32Array;
 }
 
@@ -67,13 +109,13 @@ export interface MinMaxSolution {
  * minimise max_r load[r]  over  0 <= keep <= 1
  * ```
  *
- * It is the LP that `createLplbLayout` of `@lplb/lp` writes in general form, solved by an
- * interior-point method specialised to its structure, with a certified answer: the status is
- * "optimal" only when `maxLoad - lowerBound <= tolerance * maxLoad`.
+ * It is the LP that `createLplbLayout` of `@lplb/lp` writes in general form, solved by a method
+ * specialised to its structure (see {@link MinMaxMethod}), with a certified answer: the status
+ * is "optimal" only when `maxLoad - lowerBound <= tolerance * maxLoad`.
  */
 export interface MinMaxSolver extends Disposable {
   readonly group: { readonly nRanks: number; readonly nSlots: number; readonly replicaRank: Int32Array };
-  readonly options: ResolvedIpmOptions;
+  readonly options: ResolvedMinMaxOptions;
   readonly disposed: boolean;
   /**
    * Solves `count` groups: `fixedLoad` is `[count][nRanks]`, `slotLoad` `[count][nRanks][nSlots]`,
@@ -128,7 +170,7 @@ function expectLoads(name: string, value: unknown, per: number): number {
 
 class NativeMinMaxSolver implements MinMaxSolver {
   readonly group: { readonly nRanks: number; readonly nSlots: number; readonly replicaRank: Int32Array };
-  readonly options: ResolvedIpmOptions;
+  readonly options: ResolvedMinMaxOptions;
   private workspace: NativeMinMaxWorkspace | undefined;
   private capacity = 0;
   private statusCodes = new Int32Array(0);
@@ -140,7 +182,7 @@ class NativeMinMaxSolver implements MinMaxSolver {
 
   constructor(group: unknown, options: unknown) {
     this.group = expectGroup(group);
-    this.options = resolveOptions(options, "options");
+    this.options = resolveMinMaxOptions(options);
     if (this.options.backend === "cuda") {
       const cuda = capabilities().cuda;
       if (!cuda.usable) {
@@ -212,7 +254,8 @@ class NativeMinMaxSolver implements MinMaxSolver {
  *
  * @param group sizes and the rank of each slot's copy (validated, copied).
  * @param options precision (default float64), tolerance on the certified relative gap (default
- *   1e-9 in float64, 1e-6 in float32), iteration limit (default 100) and backend (default cpu).
+ *   1e-9 in float64, 1e-6 in float32), iteration limit (default 100), backend (default cpu) and
+ *   method (default flow).
  * @throws InvalidArgumentError for a malformed group or options (or a group too large for the
  *   CUDA kernel); CudaUnavailableError for backend "cuda" without a usable device;
  *   NativeBindingError when the addon cannot be loaded.

@@ -6,7 +6,13 @@
 
 import { CudaUnavailableError } from "@lplb/errors";
 import { describe, expect, it } from "vitest";
-import { capabilities, createMinMaxSolver, type IpmPrecision } from "../src/index.js";
+import {
+  capabilities,
+  createMinMaxSolver,
+  type IpmPrecision,
+  type MinMaxMethod,
+  type MinMaxSolution,
+} from "../src/index.js";
 import { OBJECTIVE_TOLERANCE, oracle } from "./support/compare.js";
 import {
   CUBE,
@@ -32,7 +38,12 @@ interface Case {
   readonly loads: GroupLoads;
 }
 
-/** Solves every case of one topology in one batch and checks each against HiGHS. */
+const METHODS: readonly MinMaxMethod[] = ["flow", "ipm"];
+
+/**
+ * Solves every case of one topology in one batch by each method and checks each answer against
+ * HiGHS (solved once per case).
+ */
 async function check(cases: readonly Case[], precision: IpmPrecision): Promise<string[]> {
   const failures: string[] = [];
   const byTopology = new Map<Topology, Case[]>();
@@ -40,39 +51,59 @@ async function check(cases: readonly Case[], precision: IpmPrecision): Promise<s
   for (const [topology, group] of byTopology) {
     const g = topology.groupSize;
     const slots = topology.columns.length;
-    using solver = createMinMaxSolver({ nRanks: g, nSlots: slots, replicaRank: replicaRanks(topology) }, { precision });
     const fixed = new Float64Array(group.length * g);
     const slot = new Float64Array(group.length * g * slots);
     group.forEach((c, k) => {
       fixed.set(c.loads.f, k * g);
       slot.set(c.loads.w, k * g * slots);
     });
-    const result = solver.solve(fixed, slot);
-    for (let k = 0; k < group.length; k++) {
-      const c = group[k];
-      const label = `${c.label} [${precision}]`;
-      const keep = result.keep.subarray(k * g * slots, (k + 1) * g * slots);
-      const answer = await oracle(lplbProgram(topology, c.loads));
-      if (result.status[k] !== "optimal") {
-        failures.push(`${label}: status ${result.status[k]}`);
-        continue;
-      }
-      if (!keep.every((p) => p >= 0 && p <= 1)) failures.push(`${label}: keep outside [0, 1]`);
-      const recomputed = maxRankLoad(topology, c.loads, [...keep, 0]);
-      if (Math.abs(recomputed - result.maxLoad[k]) > 1e-12 * (1 + recomputed)) {
-        failures.push(`${label}: maxLoad ${result.maxLoad[k]}, recomputed ${recomputed}`);
-      }
-      const optimum = answer.objective;
-      const relative = Math.abs(result.maxLoad[k] - optimum) / Math.max(1, Math.abs(optimum));
-      if (relative > OBJECTIVE_TOLERANCE[precision]) {
-        failures.push(`${label}: maxLoad ${result.maxLoad[k]}, HiGHS ${optimum} (relative error ${relative})`);
-      }
-      if (result.lowerBound[k] > optimum + 1e-9 * (1 + optimum)) {
-        failures.push(`${label}: lower bound ${result.lowerBound[k]} above the HiGHS optimum ${optimum}`);
-      }
-      if (!(result.gap[k] <= solver.options.tolerance))
-        failures.push(`${label}: gap ${result.gap[k]} with status optimal`);
+    const answers = [];
+    for (const c of group) answers.push(await oracle(lplbProgram(topology, c.loads)));
+    for (const method of METHODS) {
+      const replicaRank = replicaRanks(topology);
+      using solver = createMinMaxSolver({ nRanks: g, nSlots: slots, replicaRank }, { precision, method });
+      const result = solver.solve(fixed, slot);
+      failures.push(...checkResults(group, answers, result, precision, solver.options.tolerance, method));
     }
+  }
+  return failures;
+}
+
+function checkResults(
+  group: readonly Case[],
+  answers: readonly { objective: number }[],
+  result: MinMaxSolution,
+  precision: IpmPrecision,
+  tolerance: number,
+  method: MinMaxMethod,
+): string[] {
+  const failures: string[] = [];
+  for (let k = 0; k < group.length; k++) {
+    const c = group[k];
+    const { topology } = c;
+    const g = topology.groupSize;
+    const slots = topology.columns.length;
+    const label = `${c.label} [${precision}, ${method}]`;
+    const keep = result.keep.subarray(k * g * slots, (k + 1) * g * slots);
+    const answer = answers[k];
+    if (result.status[k] !== "optimal") {
+      failures.push(`${label}: status ${result.status[k]}`);
+      continue;
+    }
+    if (!keep.every((p) => p >= 0 && p <= 1)) failures.push(`${label}: keep outside [0, 1]`);
+    const recomputed = maxRankLoad(topology, c.loads, [...keep, 0]);
+    if (Math.abs(recomputed - result.maxLoad[k]) > 1e-12 * (1 + recomputed)) {
+      failures.push(`${label}: maxLoad ${result.maxLoad[k]}, recomputed ${recomputed}`);
+    }
+    const optimum = answer.objective;
+    const relative = Math.abs(result.maxLoad[k] - optimum) / Math.max(1, Math.abs(optimum));
+    if (relative > OBJECTIVE_TOLERANCE[precision]) {
+      failures.push(`${label}: maxLoad ${result.maxLoad[k]}, HiGHS ${optimum} (relative error ${relative})`);
+    }
+    if (result.lowerBound[k] > optimum + 1e-9 * (1 + optimum)) {
+      failures.push(`${label}: lower bound ${result.lowerBound[k]} above the HiGHS optimum ${optimum}`);
+    }
+    if (!(result.gap[k] <= tolerance)) failures.push(`${label}: gap ${result.gap[k]} with status optimal`);
   }
   return failures;
 }
@@ -188,6 +219,11 @@ describe("min-max solver arguments", () => {
       expect(() => createMinMaxSolver(group, { backend: "cuda" })).toThrow(CudaUnavailableError);
     }
     expect(() => createMinMaxSolver(group, { precision: "float16" } as never)).toThrow(/options\.precision/);
+    expect(() => createMinMaxSolver(group, { method: "simplex" } as never)).toThrow(/options\.method/);
+    using chosen = createMinMaxSolver(group, { method: "ipm" });
+    expect(chosen.options.method).toBe("ipm");
+    using defaulted = createMinMaxSolver(group);
+    expect(defaulted.options.method).toBe("flow");
   });
 
   it("rejects bad loads before native code, naming the index", () => {

@@ -1,0 +1,308 @@
+// The LPLB min-max LP of one redundancy group solved exactly by augmenting paths, on the CPU
+// and (the same code) inside the CUDA kernel.
+//
+// Edge e carries the load w_e of one replicated slot, shared between its original rank from_e
+// and its copy's rank to_e. The optimum is the largest density of a set of ranks,
+//
+//     z* = max over non-empty S of ( f(S) + w(edges with both ends in S) ) / |S|,
+//
+// because an edge with an end outside S can put all its load there, and by max-flow/min-cut no
+// split does better. The method keeps a split and a level that is always the density of an
+// explicit set, so a valid lower bound. It starts from the even split, levels each edge's two
+// ends a few times, and settles every rank at the level along a spanning forest as far as the
+// edges allow. Then, in phases, a search from every rank above the level finds paths of edges
+// that still have load to move, and load goes down them to ranks below the level. When no rank
+// below the level can be reached, the ranks reached are a set whose every outside edge already
+// sits outside, so their density exceeds the level: it rises to it (Dinkelbach's step). It ends
+// when no rank is above the level by more than the slack: the split's max load and the set's
+// density then certify each other. Degenerate optima are no harder than others.
+//
+// Header-only and free of allocation so that a GPU thread can run it on shared-memory scratch.
+#ifndef LPLB_SRC_MINMAX_MINMAX_FLOW_H
+#define LPLB_SRC_MINMAX_MINMAX_FLOW_H
+
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define LPLB_FLOW_HD __host__ __device__
+#define LPLB_FLOW_RESTRICT __restrict__
+#else
+#define LPLB_FLOW_HD
+#define LPLB_FLOW_RESTRICT __restrict
+#endif
+
+namespace lplb {
+namespace minmax {
+namespace flow {
+
+// The group's structure, fixed per shape: edge e goes from rank from[e] to rank to[e]; rank r's
+// incident edges (edges with from != to only) are incident[offset[r] .. offset[r + 1]).
+struct Structure {
+  int32_t n_ranks;
+  int32_t n_edges;
+  const int32_t* from;
+  const int32_t* to;
+  const int32_t* offset;    // [n_ranks + 1]
+  const int32_t* incident;  // [offset[n_ranks]]
+};
+
+// Per-solve scratch, n_ranks or n_edges long as named.
+struct Scratch {
+  double* kept;     // [n_edges] load of the edge kept on its original rank
+  double* load;     // [n_ranks]
+  int32_t* parent;  // [n_ranks] edge that reached the rank in the current search
+  int32_t* queue;   // [n_ranks]
+  int32_t* mark;    // [n_ranks] search stamp
+  int32_t* in_set;  // [n_ranks] 1 for the ranks of the set whose density is the level
+};
+
+enum class Outcome : int32_t {
+  kSettled,        // no rank above level * (1 + slack)
+  kStepLimit,      // ran out of steps
+  kNumerical,      // a stuck search found no denser set (rounding); the caller falls back
+};
+
+// Sweeps of pairwise levelling before the forest pass: each cuts the paths left to find, two
+// were best on random groups of 8 to 64 ranks.
+constexpr int32_t kLevellingSweeps = 2;
+
+struct Result {
+  Outcome outcome;
+  double level;   // the density of the set in Scratch::in_set
+  int32_t steps;  // search phases
+};
+
+// Fills `offset`/`incident` for `structure`-sized arrays (offset [n_ranks + 1], incident
+// [2 * n_edges]); self-edges are left out.
+LPLB_FLOW_HD inline void build_incidence(int32_t n_ranks, int32_t n_edges, const int32_t* from, const int32_t* to,
+                                         int32_t* offset, int32_t* incident) {
+  for (int32_t r = 0; r <= n_ranks; ++r) offset[r] = 0;
+  for (int32_t e = 0; e < n_edges; ++e) {
+    if (from[e] == to[e]) continue;
+    ++offset[from[e] + 1];
+    ++offset[to[e] + 1];
+  }
+  for (int32_t r = 0; r < n_ranks; ++r) offset[r + 1] += offset[r];
+  // Fill from the back so that no second cursor array is needed; edges stay in order per rank.
+  for (int32_t e = n_edges - 1; e >= 0; --e) {
+    if (from[e] == to[e]) continue;
+    incident[--offset[from[e] + 1]] = e;
+    incident[--offset[to[e] + 1]] = e;
+  }
+  // offset[r + 1] now points at rank r's first entry; shift back.
+  for (int32_t r = 0; r < n_ranks; ++r) offset[r] = offset[r + 1];
+  int32_t total = 0;
+  for (int32_t e = 0; e < n_edges; ++e) total += from[e] != to[e] ? 2 : 0;
+  offset[n_ranks] = total;
+}
+
+// Density of the marked set: its fixed loads and the edges with both ends inside, per rank.
+LPLB_FLOW_HD inline double set_density(const Structure& s, const double* fixed, const double* weight,
+                                       const int32_t* in_set) {
+  double sum = 0;
+  int32_t size = 0;
+  for (int32_t r = 0; r < s.n_ranks; ++r) {
+    if (!in_set[r]) continue;
+    sum += fixed[r];
+    ++size;
+  }
+  for (int32_t e = 0; e < s.n_edges; ++e) {
+    if (in_set[s.from[e]] && in_set[s.to[e]]) sum += weight[e];
+  }
+  return size > 0 ? sum / size : 0;
+}
+
+// Moves load along a spanning forest of the edges with load so that every rank but each tree's
+// root ends at `level`, as far as the edges allow: in reverse breadth-first order each rank
+// settles its subtree's excess or shortfall with its parent. One pass does most of the work of
+// a balanced group; nothing it does can break feasibility, so the paths of solve() finish.
+LPLB_FLOW_HD inline void tree_pass(const Structure& s, const double* weight, double level, int32_t stamp,
+                                   const Scratch& scratch) {
+  // Local unaliased views: the stores to the scratch arrays would otherwise make the compiler
+  // reload every pointer of the structs on each access.
+  const int32_t* LPLB_FLOW_RESTRICT from = s.from;
+  const int32_t* LPLB_FLOW_RESTRICT to = s.to;
+  const int32_t* LPLB_FLOW_RESTRICT offset = s.offset;
+  const int32_t* LPLB_FLOW_RESTRICT incident = s.incident;
+  double* LPLB_FLOW_RESTRICT kept = scratch.kept;
+  double* LPLB_FLOW_RESTRICT load = scratch.load;
+  int32_t* LPLB_FLOW_RESTRICT parent = scratch.parent;
+  int32_t* LPLB_FLOW_RESTRICT queue = scratch.queue;
+  int32_t* LPLB_FLOW_RESTRICT mark = scratch.mark;
+  int32_t tail = 0;
+  for (int32_t root = 0; root < s.n_ranks; ++root) {
+    if (mark[root] == stamp) continue;
+    mark[root] = stamp;
+    parent[root] = -1;
+    int32_t head = tail;
+    queue[tail++] = root;
+    while (head < tail) {
+      const int32_t q = queue[head++];
+      for (int32_t k = offset[q]; k < offset[q + 1]; ++k) {
+        const int32_t e = incident[k];
+        const int32_t other = from[e] == q ? to[e] : from[e];
+        if (!(weight[e] > 0) || mark[other] == stamp) continue;
+        mark[other] = stamp;
+        parent[other] = e;
+        queue[tail++] = other;
+      }
+    }
+  }
+  for (int32_t t = tail - 1; t >= 0; --t) {
+    const int32_t v = queue[t], e = parent[v];
+    if (e < 0) continue;
+    // Positive: v sends to its parent. As kept load, the edge moves from[e] -> to[e] by lowering
+    // kept[e], down to 0, or the other way, up to weight[e].
+    double send = load[v] - level;
+    const double toward_to = from[e] == v ? send : -send;
+    double moved = toward_to < kept[e] ? toward_to : kept[e];
+    moved = moved > kept[e] - weight[e] ? moved : kept[e] - weight[e];
+    kept[e] -= moved;
+    send = from[e] == v ? moved : -moved;
+    load[v] -= send;
+    load[from[e] == v ? to[e] : from[e]] += send;
+  }
+}
+
+// Solves the group with fixed loads `fixed` [n_ranks] and edge loads `weight` [n_edges] (finite,
+// >= 0; any scale). On return scratch.kept holds the split and scratch.in_set the certifying set.
+// `slack` is the relative excess over the level accepted at the end.
+LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const double* weight, double slack,
+                                 int32_t max_steps, const Scratch& scratch) {
+  // Local unaliased views: the stores to the scratch arrays would otherwise make the compiler
+  // reload every pointer of the structs on each access.
+  const int32_t* LPLB_FLOW_RESTRICT from = s.from;
+  const int32_t* LPLB_FLOW_RESTRICT to = s.to;
+  const int32_t* LPLB_FLOW_RESTRICT offset = s.offset;
+  const int32_t* LPLB_FLOW_RESTRICT incident = s.incident;
+  double* LPLB_FLOW_RESTRICT kept = scratch.kept;
+  double* LPLB_FLOW_RESTRICT load = scratch.load;
+  int32_t* LPLB_FLOW_RESTRICT parent = scratch.parent;
+  int32_t* LPLB_FLOW_RESTRICT queue = scratch.queue;
+  int32_t* LPLB_FLOW_RESTRICT mark = scratch.mark;
+  // What tree_pass() gets: the same arrays, through these pointers.
+  const Scratch local{kept, load, parent, queue, mark, scratch.in_set};
+  const int32_t n = s.n_ranks;
+  // Start from the even split, the original's fallback: close to balanced on typical loads.
+  double total = 0;
+  for (int32_t r = 0; r < n; ++r) {
+    load[r] = fixed[r];
+    total += fixed[r];
+    mark[r] = 0;
+  }
+  for (int32_t e = 0; e < s.n_edges; ++e) {
+    const double half = 0.5 * weight[e];
+    kept[e] = half;
+    load[from[e]] += half;
+    load[to[e]] += weight[e] - half;
+    total += weight[e];
+  }
+  // A few sweeps that level each edge's two ends as far as the edge allows: cheap, and they
+  // leave the paths below only small remainders to move.
+  for (int32_t sweep = 0; sweep < kLevellingSweeps; ++sweep) {
+    for (int32_t e = 0; e < s.n_edges; ++e) {
+      const int32_t a = from[e], b = to[e];
+      double move = 0.5 * (load[a] - load[b]);
+      move = move < kept[e] ? move : kept[e];
+      move = move > kept[e] - weight[e] ? move : kept[e] - weight[e];
+      kept[e] -= move;
+      load[a] -= move;
+      load[b] += move;
+    }
+  }
+  // The first level: the whole group's density, or a rank's fixed load when that is larger.
+  double level = total / n;
+  int32_t single = -1;
+  for (int32_t r = 0; r < n; ++r) {
+    if (fixed[r] > level) {
+      level = fixed[r];
+      single = r;
+    }
+  }
+  for (int32_t r = 0; r < n; ++r) scratch.in_set[r] = single < 0 || r == single;
+  if (single >= 0) level = set_density(s, fixed, weight, scratch.in_set);
+
+  int32_t steps = 0, stamp = 0;
+  tree_pass(s, weight, level, ++stamp, local);
+  // A rank is short of the level only by more than rounding, so that a stuck search proves a
+  // denser set; it is above the level when over by more than the slack.
+  constexpr double kShortfall = 1e-14;
+  for (;;) {
+    // One phase: a breadth-first search from every rank above the level at once, over edges
+    // that can move load away from the searching end; then load goes down the search forest to
+    // every rank short of the level, nearest first. Edges that saturate may cut later paths of
+    // the phase: the walk up the path sees that, and the next phase searches again.
+    ++stamp;
+    int32_t head = 0, tail = 0;
+    for (int32_t r = 0; r < n; ++r) {
+      if (!(load[r] > level * (1 + slack))) continue;
+      mark[r] = stamp;
+      parent[r] = -1;
+      queue[tail++] = r;
+    }
+    if (tail == 0) break;
+    if (++steps > max_steps) return {Outcome::kStepLimit, level, steps};
+    const int32_t roots = tail;
+    const double floor_level = level * (1 - kShortfall);
+    bool short_found = false;
+    while (head < tail) {
+      const int32_t q = queue[head++];
+      for (int32_t k = offset[q]; k < offset[q + 1]; ++k) {
+        const int32_t e = incident[k];
+        const bool forward = from[e] == q;
+        const int32_t other = forward ? to[e] : from[e];
+        const double movable = forward ? kept[e] : weight[e] - kept[e];
+        if (!(movable > 0) || mark[other] == stamp) continue;
+        mark[other] = stamp;
+        parent[other] = e;
+        queue[tail++] = other;
+        short_found |= load[other] < floor_level;
+      }
+    }
+    if (short_found) {
+      for (int32_t t = roots; t < tail; ++t) {
+        const int32_t target = queue[t];
+        if (!(load[target] < floor_level)) continue;
+        // As much as the root's excess, the shortfall and every edge on the path allow.
+        double amount = level - load[target];
+        int32_t root = target;
+        for (int32_t e; (e = parent[root]) >= 0;) {
+          const bool forward = to[e] == root;  // the load moves from[e] -> to[e]
+          const double movable = forward ? kept[e] : weight[e] - kept[e];
+          if (movable < amount) amount = movable;
+          root = forward ? from[e] : to[e];
+        }
+        if (load[root] - level < amount) amount = load[root] - level;
+        if (!(amount > 0)) continue;
+        for (int32_t v = target, e; (e = parent[v]) >= 0;) {
+          const bool forward = to[e] == v;
+          if (forward) {
+            kept[e] -= amount;
+            if (kept[e] < 0) kept[e] = 0;
+          } else {
+            kept[e] += amount;
+            if (kept[e] > weight[e]) kept[e] = weight[e];
+          }
+          v = forward ? from[e] : to[e];
+        }
+        load[root] -= amount;
+        load[target] += amount;
+      }
+      continue;
+    }
+    // Stuck: the ranks reached hold all the load of the edges between them and none of the
+    // edges leaving them, and are at or above the level, some above: a denser set.
+    for (int32_t r = 0; r < n; ++r) scratch.in_set[r] = mark[r] == stamp;
+    const double density = set_density(s, fixed, weight, scratch.in_set);
+    if (!(density > level)) return {Outcome::kNumerical, level, steps};
+    level = density;
+    tree_pass(s, weight, level, ++stamp, local);
+  }
+  return {Outcome::kSettled, level, steps};
+}
+
+}  // namespace flow
+}  // namespace minmax
+}  // namespace lplb
+
+#endif  // LPLB_SRC_MINMAX_MINMAX_FLOW_H
