@@ -1,13 +1,13 @@
 // The CUDA min-max kernel against the CPU min-max solver, and its timing.
 //
 // Correctness: random groups on the cube, hypercube, ring, torus 8x4 and random topologies of
-// up to 32 ranks, every load kind, float64 and float32 iterations. Through the device-array
+// up to 32 ranks, every load kind, both methods (flow, ipm), float64 and float32 iterations. Through the device-array
 // entry point (no CPU re-solve), every group must come back certified optimal with max_load
 // equal to the CPU's within twice the tolerance, keep in [0, 1], and max_load equal to the
 // largest rank load of keep recomputed here. The host entry point must agree too.
 //
 // Timing (--bench): one step = all groups of EP32 (4 cube groups) or EP256 (32 cube groups) in
-// one launch, captured in a CUDA graph and replayed; median of 20 timings of 200 replays each,
+// one launch, by each method, captured in a CUDA graph and replayed; median of 20 timings of 200 replays each,
 // by CUDA events; plain launches and the CPU solver on the same groups in the same run.
 //
 // Exits 77 (skipped) when no CUDA device is usable.
@@ -121,7 +121,8 @@ struct Results {
   }
 };
 
-lplb_minmax_workspace* workspace(const Group& g, lplb_precision precision, lplb_backend backend) {
+lplb_minmax_workspace* workspace(const Group& g, lplb_precision precision, lplb_backend backend,
+                                 lplb_minmax_method method = LPLB_MINMAX_METHOD_FLOW) {
   lplb_minmax_shape shape{g.ranks, g.slots, g.replica.data()};
   lplb_ipm_settings settings;
   lplb_ipm_default_settings(precision, &settings);
@@ -131,6 +132,7 @@ lplb_minmax_workspace* workspace(const Group& g, lplb_precision precision, lplb_
     std::fprintf(stderr, "workspace: %s\n", lplb_last_error_message());
     std::exit(1);
   }
+  if (lplb_minmax_workspace_set_method(ws, method) != LPLB_OK) fail("set_method");
   return ws;
 }
 
@@ -172,8 +174,8 @@ struct DeviceBatch {
   }
 };
 
-void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision precision, int* device_optimal,
-                 int* total, double* worst, long* iterations) {
+void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision precision, lplb_minmax_method method,
+                 int* device_optimal, int* total, double* worst, long* iterations) {
   std::vector<double> fixed, slot;
   random_loads(rng, g, count, &fixed, &slot);
   const int edges = g.ranks * g.slots;
@@ -186,7 +188,7 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   if (lplb_minmax_solve_batch(cpu_ws, &host, &cpu_out) != LPLB_OK) fail("cpu solve");
   lplb_minmax_workspace_destroy(cpu_ws);
 
-  lplb_minmax_workspace* gpu_ws = workspace(g, precision, LPLB_BACKEND_CUDA);
+  lplb_minmax_workspace* gpu_ws = workspace(g, precision, LPLB_BACKEND_CUDA, method);
   DeviceBatch device(g, fixed, slot, count);
   const lplb_minmax_batch device_groups = device.groups();
   const lplb_minmax_solution device_out = device.out();
@@ -203,7 +205,8 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   if (lplb_minmax_solve_batch(gpu_ws, &host, &host_out) != LPLB_OK) fail("host solve with backend CUDA");
   lplb_minmax_workspace_destroy(gpu_ws);
 
-  const char* label = precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32";
+  const std::string label = std::string(precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32") +
+                            (method == LPLB_MINMAX_METHOD_FLOW ? " flow" : " ipm");
   for (int b = 0; b < count; ++b) {
     const std::string where = g.name + " " + label + " group " + std::to_string(b);
     *total += 1;
@@ -234,7 +237,7 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   }
 }
 
-void bench(int groups, lplb_precision precision) {
+void bench(int groups, lplb_precision precision, lplb_minmax_method method) {
   std::mt19937_64 rng(20261128);
   const Group g = cube();
   std::vector<double> fixed, slot;
@@ -243,7 +246,7 @@ void bench(int groups, lplb_precision precision) {
     for (int r = 0; r < g.ranks; ++r) fixed[b * g.ranks + r] = 1000.0 * ((b * 7 + r * 13) % 17 + 1);
     for (int e = 0; e < 16; ++e) slot[b * 16 + e] = 500.0 * ((b * 5 + e * 11) % 19 + 1);
   }
-  lplb_minmax_workspace* ws = workspace(g, precision, LPLB_BACKEND_CUDA);
+  lplb_minmax_workspace* ws = workspace(g, precision, LPLB_BACKEND_CUDA, method);
   DeviceBatch device(g, fixed, slot, groups);
   const lplb_minmax_batch device_groups = device.groups();
   const lplb_minmax_solution device_out = device.out();
@@ -263,8 +266,8 @@ void bench(int groups, lplb_precision precision) {
     optimal += r.status[b] == LPLB_STATUS_OPTIMAL;
     iterations += r.iterations[b];
   }
-  // The CPU solver on the same groups, in the same run.
-  lplb_minmax_workspace* cpu_ws = workspace(g, LPLB_PRECISION_FLOAT64, LPLB_BACKEND_CPU);
+  // The CPU solver on the same groups by the same method, in the same run.
+  lplb_minmax_workspace* cpu_ws = workspace(g, LPLB_PRECISION_FLOAT64, LPLB_BACKEND_CPU, method);
   Results cpu;
   cpu.resize(groups, 16);
   lplb_minmax_batch host{groups, fixed.data(), slot.data()};
@@ -276,9 +279,10 @@ void bench(int groups, lplb_precision precision) {
     cpu_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 50);
   }
   lplb_minmax_workspace_destroy(cpu_ws);
-  std::printf("EP%-4d cube, %2d groups, %s: graph replay %7.2f us/step, plain launch %7.2f us/step, CPU (this host, "
-              "float64) %8.2f us/step; optimal %d/%d, mean iterations %.2f\n",
-              groups * 8, groups, precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", graph_us,
+  std::printf("EP%-4d cube, %2d groups, %s %s: graph replay %7.2f us/step, plain launch %7.2f us/step, CPU (this "
+              "host, float64) %8.2f us/step; optimal %d/%d, mean iterations %.2f\n",
+              groups * 8, groups, method == LPLB_MINMAX_METHOD_FLOW ? "flow" : "ipm",
+              precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", graph_us,
               launch_us, lplb_cuda_test::median(cpu_us), optimal, groups, static_cast<double>(iterations) / groups);
   CUDA_OK(cudaStreamDestroy(stream));
   lplb_minmax_workspace_destroy(ws);
@@ -304,14 +308,19 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(seed);
     std::vector<Group> groups{cube(), torus(4, 4), torus(8, 4), ring(8), ring(32)};
     for (int k = 0; k < 12; ++k) groups.push_back(random_group(rng));
-    for (lplb_precision precision : {LPLB_PRECISION_FLOAT64, LPLB_PRECISION_FLOAT32}) {
-      int optimal = 0, total = 0;
-      double worst = 0;
-      long iterations = 0;
-      for (const Group& g : groups) check_group(g, rng, per_group, precision, &optimal, &total, &worst, &iterations);
-      std::printf("%s: device optimal %d/%d, worst relative max_load difference vs CPU %.2e, mean iterations %.2f\n",
-                  precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", optimal, total, worst,
-                  static_cast<double>(iterations) / total);
+    for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
+      for (lplb_precision precision : {LPLB_PRECISION_FLOAT64, LPLB_PRECISION_FLOAT32}) {
+        int optimal = 0, total = 0;
+        double worst = 0;
+        long iterations = 0;
+        for (const Group& g : groups) {
+          check_group(g, rng, per_group, precision, method, &optimal, &total, &worst, &iterations);
+        }
+        std::printf("%s %s: device optimal %d/%d, worst relative max_load difference vs CPU %.2e, mean iterations %.2f\n",
+                    method == LPLB_MINMAX_METHOD_FLOW ? "flow" : "ipm",
+                    precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", optimal, total, worst,
+                    static_cast<double>(iterations) / total);
+      }
     }
     // Argument checks of the device entry point.
     const Group g = cube();
@@ -329,9 +338,10 @@ int main(int argc, char** argv) {
     if (lplb_minmax_workspace_create(&shape, &settings, &ws) != LPLB_ERR_INVALID_ARGUMENT) fail("64 ranks on CUDA");
   }
   if (only_bench || (argc > 1 && std::strcmp(argv[1], "--with-bench") == 0)) {
-    for (lplb_precision precision : {LPLB_PRECISION_FLOAT64, LPLB_PRECISION_FLOAT32}) {
-      bench(4, precision);
-      bench(32, precision);
+    for (int groups : {4, 32}) {
+      bench(groups, LPLB_PRECISION_FLOAT64, LPLB_MINMAX_METHOD_FLOW);
+      bench(groups, LPLB_PRECISION_FLOAT64, LPLB_MINMAX_METHOD_IPM);
+      bench(groups, LPLB_PRECISION_FLOAT32, LPLB_MINMAX_METHOD_IPM);
     }
   }
   return lplb_cuda_test::finish();

@@ -88,8 +88,8 @@ lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_
 lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
                                     const lplb_minmax_solution* out, void* stream);
 
-/* Chooses how lplb_minmax_solve_batch solves groups on the CPU (the CUDA kernel runs the IPM
- * iterations; any group it leaves unsettled is solved again on the CPU by this method). */
+/* Chooses the method, on the CPU and in the CUDA kernel alike (a group the kernel leaves
+ * unsettled in lplb_minmax_solve_batch is solved again on the CPU). */
 lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method);
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);

@@ -6,6 +6,7 @@
 
 #include "last_error.h"
 #include "minmax/minmax_device.h"
+#include "minmax/minmax_flow.h"
 #include "minmax_kernel.cuh"
 
 namespace lplb {
@@ -55,23 +56,35 @@ class CudaMinMax final : public DeviceSolver {
     for (int r = 0; r < n_ranks_; ++r) start[r + 1] += start[r];
     std::vector<int32_t> fill(start.begin(), start.end() - 1);
     for (int e = 0; e < edges; ++e) in_edge[fill[shape.replica_rank[e]]++] = e;
-    cudaError_t error = structure_.reserve(static_cast<size_t>(edges) * 2 + n_ranks_ + 1);
+    // Both ends' incidence, for the exact method.
+    std::vector<int32_t> from(edges), flow_offset(n_ranks_ + 1), flow_incident(2 * static_cast<size_t>(edges));
+    for (int e = 0; e < edges; ++e) from[e] = e / n_slots_;
+    flow::build_incidence(n_ranks_, edges, from.data(), shape.replica_rank, flow_offset.data(), flow_incident.data());
+    options_.flow_max_steps = flow::max_phases(n_ranks_, edges);
+    // One allocation: replica_rank, in_start, in_edge, flow_offset, flow_incident.
+    const size_t sizes[5] = {static_cast<size_t>(edges), static_cast<size_t>(n_ranks_) + 1, static_cast<size_t>(edges),
+                             static_cast<size_t>(n_ranks_) + 1, 2 * static_cast<size_t>(edges)};
+    const int32_t* sources[5] = {shape.replica_rank, start.data(), in_edge.data(), flow_offset.data(), flow_incident.data()};
+    cudaError_t error = structure_.reserve(sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4]);
     if (error != cudaSuccess) return cuda_failure("cudaMalloc of the group structure", error);
-    int32_t* base = structure_.get();
-    error = cudaMemcpy(base, shape.replica_rank, sizeof(int32_t) * edges, cudaMemcpyHostToDevice);
-    if (error == cudaSuccess) error = cudaMemcpy(base + edges, start.data(), sizeof(int32_t) * (n_ranks_ + 1), cudaMemcpyHostToDevice);
-    if (error == cudaSuccess)
-      error = cudaMemcpy(base + edges + n_ranks_ + 1, in_edge.data(), sizeof(int32_t) * edges, cudaMemcpyHostToDevice);
+    int32_t* parts[5];
+    int32_t* cursor = structure_.get();
+    for (int k = 0; k < 5 && error == cudaSuccess; ++k) {
+      parts[k] = cursor;
+      error = cudaMemcpy(cursor, sources[k], sizeof(int32_t) * sizes[k], cudaMemcpyHostToDevice);
+      cursor += sizes[k];
+    }
     if (error != cudaSuccess) return cuda_failure("cudaMemcpy of the group structure", error);
-    device_shape_ = {n_ranks_, n_slots_, base, base + edges, base + edges + n_ranks_ + 1};
+    device_shape_ = {n_ranks_, n_slots_, parts[0], parts[1], parts[2], parts[3], parts[4]};
     return LPLB_OK;
   }
 
   lplb_error solve_device(const lplb_minmax_batch& groups, const lplb_minmax_solution& out, void* stream) override {
-    const cudaError_t error =
-        cuda::launch_minmax(device_shape_, options_, groups, out, static_cast<cudaStream_t>(stream));
+    const cudaError_t error = launch(groups, out, static_cast<cudaStream_t>(stream));
     return error == cudaSuccess ? LPLB_OK : cuda_failure("the min-max kernel launch", error);
   }
+
+  void set_method(lplb_minmax_method method) override { method_ = method; }
 
   lplb_error solve_host(const lplb_minmax_batch& groups, const lplb_minmax_solution& out) override {
     const size_t count = static_cast<size_t>(groups.batch);
@@ -92,7 +105,7 @@ class CudaMinMax final : public DeviceSolver {
     if (error != cudaSuccess) return cuda_failure("cudaMemcpy of the batch", error);
     const lplb_minmax_batch device_groups{groups.batch, fixed, slot};
     const lplb_minmax_solution device_out{status, keep, max_load, lower, gap, iterations};
-    error = cuda::launch_minmax(device_shape_, options_, device_groups, device_out, nullptr);
+    error = launch(device_groups, device_out, nullptr);
     if (error != cudaSuccess) return cuda_failure("the min-max kernel launch", error);
     error = cudaMemcpy(out.status, status, sizeof(int32_t) * count, cudaMemcpyDeviceToHost);
     if (error == cudaSuccess) error = cudaMemcpy(out.keep, keep, sizeof(double) * edges, cudaMemcpyDeviceToHost);
@@ -106,6 +119,12 @@ class CudaMinMax final : public DeviceSolver {
   }
 
  private:
+  cudaError_t launch(const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream) const {
+    return method_ == LPLB_MINMAX_METHOD_FLOW ? cuda::launch_minmax_flow(device_shape_, options_, groups, out, stream)
+                                              : cuda::launch_minmax(device_shape_, options_, groups, out, stream);
+  }
+
+  lplb_minmax_method method_ = LPLB_MINMAX_METHOD_FLOW;
   int n_ranks_ = 0, n_slots_ = 0;
   cuda::MinMaxKernelOptions options_;
   cuda::DeviceMinMaxShape device_shape_{};

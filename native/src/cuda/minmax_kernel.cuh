@@ -1,5 +1,6 @@
 // The min-max LP of lplb/minmax.h on the GPU: one kernel launch solves every group of a batch,
-// one warp per group. It runs the method of native/src/minmax (a feasible Mehrotra
+// one warp per group, by either method of the CPU. launch_minmax_flow runs the exact method of
+// native/src/minmax/minmax_flow.h (see minmax_flow_kernel.cu). launch_minmax runs the method of native/src/minmax (a feasible Mehrotra
 // predictor-corrector iteration on the G x G normal matrix, certified by the max rank load of
 // the best split against the Lagrangian bound of the best multipliers, both in float64) with
 // the warp's lanes as the ranks: lane r owns rank r and row r of the normal matrix, edges are
@@ -35,12 +36,17 @@ struct DeviceMinMaxShape {
   const int32_t* replica_rank;  // [n_ranks * n_slots]
   const int32_t* in_start;      // [n_ranks + 1]
   const int32_t* in_edge;       // [n_ranks * n_slots]
+  // Both ends' incidence for the exact method (minmax_flow.h build_incidence).
+  const int32_t* flow_offset;    // [n_ranks + 1]
+  const int32_t* flow_incident;  // [2 * n_ranks * n_slots]
 };
 
 struct MinMaxKernelOptions {
   int max_iterations = 100;
   double tolerance = 1e-9;  // on the certified relative gap
   bool single_precision = false;  // float32 iterations (the certificate stays float64)
+  // The exact method's limit on search phases (minmax_flow.h max_phases).
+  int flow_max_steps = 0;
 };
 
 // Launches the kernel for `groups.batch` groups on `stream`; device pointers throughout, laid
@@ -48,6 +54,10 @@ struct MinMaxKernelOptions {
 // Returns the launch error.
 cudaError_t launch_minmax(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
                           const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream);
+
+// The same for the exact method (float64 throughout; single_precision is ignored).
+cudaError_t launch_minmax_flow(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
+                               const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream);
 
 // True when the kernel takes groups of this size.
 inline bool minmax_kernel_supports(int n_ranks, int n_slots) {

@@ -23,8 +23,6 @@ namespace {
 // The specialised iterations aim below the tolerance so that the certificate, recomputed on the
 // caller's unscaled data, still meets it.
 constexpr double kToleranceMargin = 0.5;
-// The exact method ends with every rank within this fraction of the tolerance above the level.
-constexpr double kFlowSlack = 0.25;
 
 class Workspace {
  public:
@@ -55,7 +53,10 @@ class Workspace {
     flow_y_.resize(n_ranks_);
   }
 
-  void set_method(lplb_minmax_method method) { method_ = method; }
+  void set_method(lplb_minmax_method method) {
+    method_ = method;
+    if (device_) device_->set_method(method);
+  }
 
   // Attaches the CUDA solver (workspaces of backend CUDA).
   void attach_device(std::unique_ptr<DeviceSolver> device) { device_ = std::move(device); }
@@ -150,8 +151,8 @@ class Workspace {
                                     flow_incident_.data()};
     const flow::Scratch scratch{flow_kept_.data(),  flow_load_.data(), flow_parent_.data(),
                                 flow_queue_.data(), flow_mark_.data(), flow_in_set_.data()};
-    const int32_t max_steps = 16 * (n_ranks_ + n_edges_) + 64;
-    const flow::Result result = flow::solve(structure, fixed, slot, kFlowSlack * settings_.tolerance, max_steps, scratch);
+    const flow::Result result = flow::solve(structure, fixed, slot, flow::kSlackOfTolerance * settings_.tolerance,
+                                            flow::max_phases(n_ranks_, n_edges_), scratch);
     *iterations += result.steps;
     *status = result.outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT : LPLB_STATUS_NUMERICAL_ERROR;
     for (int e = 0; e < n_edges_; ++e) {

@@ -18,6 +18,8 @@ class DeviceSolver {
   // Device arrays in and out, enqueued on `stream` (a cudaStream_t): no synchronisation, no
   // allocation.
   virtual lplb_error solve_device(const lplb_minmax_batch& groups, const lplb_minmax_solution& out, void* stream) = 0;
+  // The method the kernel runs (LPLB_MINMAX_METHOD_FLOW by default).
+  virtual void set_method(lplb_minmax_method method) = 0;
 };
 
 // Creates the device solver for groups of `shape` (validated) on the current CUDA device; on

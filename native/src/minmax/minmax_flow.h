@@ -66,6 +66,14 @@ enum class Outcome : int32_t {
 // were best on random groups of 8 to 64 ranks.
 constexpr int32_t kLevellingSweeps = 2;
 
+// The slack callers pass, as a fraction of their tolerance on the certified gap: the rest of the
+// tolerance absorbs rounding in the certificate recomputed on their data.
+constexpr double kSlackOfTolerance = 0.25;
+
+// A limit on search phases far above what groups need (a few to a few tens): reaching it means
+// progress has stalled in rounding, and the caller falls back.
+LPLB_FLOW_HD inline int32_t max_phases(int32_t n_ranks, int32_t n_edges) { return 16 * (n_ranks + n_edges) + 64; }
+
 struct Result {
   Outcome outcome;
   double level;   // the density of the set in Scratch::in_set
