@@ -12,7 +12,14 @@
 import { toCplexLp } from "@lplb/highs-oracle";
 import type { LinearProgram, LpBatch } from "@lplb/lp";
 import loadHighs from "highs";
-import { capabilities, createMinMaxSolver, createSolver, type IpmPrecision, solveBatch } from "../src/index.js";
+import {
+  capabilities,
+  createMinMaxSolver,
+  createSolver,
+  type IpmPrecision,
+  type MinMaxMethod,
+  solveBatch,
+} from "../src/index.js";
 import { packLplb } from "../test/support/batch.js";
 import {
   CUBE,
@@ -56,6 +63,7 @@ function single(lp: LinearProgram): LpBatch {
 
 interface MinMaxRow {
   topology: string;
+  method: MinMaxMethod;
   precision: IpmPrecision;
   single: number;
   batched: number;
@@ -65,10 +73,17 @@ interface MinMaxRow {
 }
 
 /** The min-max solver on the same groups: one group per call and all of them in one call. */
-function measureMinMax(topology: Topology, loads: GroupLoads[], precision: IpmPrecision, highsObjectives: number[]) {
+function measureMinMax(
+  topology: Topology,
+  loads: GroupLoads[],
+  method: MinMaxMethod,
+  precision: IpmPrecision,
+  highsObjectives: number[],
+) {
   const g = topology.groupSize;
   const slots = topology.columns.length;
-  const solver = createMinMaxSolver({ nRanks: g, nSlots: slots, replicaRank: replicaRanks(topology) }, { precision });
+  const replicaRank = replicaRanks(topology);
+  const solver = createMinMaxSolver({ nRanks: g, nSlots: slots, replicaRank }, { precision, method });
   const fixed = new Float64Array(loads.length * g);
   const slot = new Float64Array(loads.length * g * slots);
   loads.forEach((l, k) => {
@@ -143,12 +158,16 @@ for (const topology of topologies) {
     const oneShot = measure(() => solveBatch(batch, { precision }), BATCH);
     solver.dispose();
     const name = `${topology.name} (${topology.groupSize} ranks, D=${topology.columns.length})`;
-    minMaxRows.push({
-      topology: name,
-      precision,
-      highs: highsTime,
-      ...measureMinMax(topology, loads, precision, highsObjectives),
-    });
+    // The exact method runs in float64 whatever the precision: one row.
+    for (const method of precision === "float64" ? (["flow", "ipm"] as const) : (["ipm"] as const)) {
+      minMaxRows.push({
+        topology: name,
+        method,
+        precision,
+        highs: highsTime,
+        ...measureMinMax(topology, loads, method, precision, highsObjectives),
+      });
+    }
     rows.push({
       topology: `${topology.name} (${topology.groupSize} ranks, D=${topology.columns.length})`,
       precision,
@@ -198,6 +217,7 @@ console.log(`\nmin-max solver (createMinMaxSolver), same groups; batched = ${BAT
 console.log(
   [
     "topology".padEnd(34),
+    "method",
     "precision",
     "single".padStart(9),
     "batched".padStart(9),
@@ -205,13 +225,14 @@ console.log(
     "HiGHS/single".padStart(13),
     "HiGHS/batched".padStart(14),
     "max rel obj err".padStart(16),
-    "iterations".padStart(11),
+    "iterations or phases".padStart(21),
   ].join("  "),
 );
 for (const r of minMaxRows) {
   console.log(
     [
       r.topology.padEnd(34),
+      r.method.padEnd(6),
       r.precision.padEnd(9),
       r.single.toFixed(2).padStart(9),
       r.batched.toFixed(2).padStart(9),
@@ -219,7 +240,7 @@ for (const r of minMaxRows) {
       `${(r.highs / r.single).toFixed(0)}x`.padStart(13),
       `${(r.highs / r.batched).toFixed(0)}x`.padStart(14),
       r.maxObjectiveError.toExponential(1).padStart(16),
-      r.meanIterations.toFixed(2).padStart(11),
+      r.meanIterations.toFixed(2).padStart(21),
     ].join("  "),
   );
 }
