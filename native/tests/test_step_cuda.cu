@@ -179,12 +179,13 @@ void check(const Placement& p, const std::vector<int32_t>& ids, const std::strin
   lplb_step_destroy(step);
 }
 
-void bench(const Placement& p, const std::vector<int32_t>& ids, const std::string& name) {
+void bench(const Placement& p, const std::vector<int32_t>& ids, const std::string& name, lplb_minmax_method method) {
   const int n = static_cast<int>(ids.size());
   lplb_step_layout layout{p.E, p.ep / 8, 8, 2, p.o2r.data(), p.slot_index.data(), p.rank_index.data(),
                           p.original_of.data(), p.copy_of.data()};
   lplb_step* step = nullptr;
   if (lplb_step_create(&layout, nullptr, n, 128, &step) != LPLB_OK) return fail("bench create");
+  if (lplb_step_set_method(step, method) != LPLB_OK) return fail("bench set_method");
   int32_t *d_ids, *d_out;
   CUDA_OK(cudaMalloc(&d_ids, sizeof(int32_t) * n));
   CUDA_OK(cudaMalloc(&d_out, sizeof(int32_t) * n));
@@ -196,8 +197,9 @@ void bench(const Placement& p, const std::vector<int32_t>& ids, const std::strin
     lplb_step_count(step, &view, stream);
     lplb_step_solve_map(step, &view, nullptr, d_out, stream);
   });
-  std::printf("%s: whole step (count + group loads + solve + routes + map) %.2f us per graph replay (median)\n",
-              name.c_str(), us);
+  std::printf("%s, solve by %s: whole step (count + group loads + solve + routes + map) %.2f us per graph replay "
+              "(median)\n",
+              name.c_str(), method == LPLB_MINMAX_METHOD_FLOW ? "flow" : "ipm", us);
   CUDA_OK(cudaStreamDestroy(stream));
   cudaFree(d_ids);
   cudaFree(d_out);
@@ -289,8 +291,11 @@ int main(int argc, char** argv) {
   }
   captured_with_nccl(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube with NCCL, captured");
   if (argc > 1 && std::strcmp(argv[1], "--bench") == 0) {
-    bench(ep32, skewed_ids(rng, 4096 * 8, 256), "EP32 cube, 4096 x 8 ids");
-    bench(ep256, skewed_ids(rng, 4096 * 8, 2048), "EP256 cube, 4096 x 8 ids");
+    const std::vector<int32_t> ep32_ids = skewed_ids(rng, 4096 * 8, 256), ep256_ids = skewed_ids(rng, 4096 * 8, 2048);
+    for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
+      bench(ep32, ep32_ids, "EP32 cube, 4096 x 8 ids", method);
+      bench(ep256, ep256_ids, "EP256 cube, 4096 x 8 ids", method);
+    }
   }
   return lplb_cuda_test::finish();
 }

@@ -263,6 +263,12 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
   return LPLB_OK;
 }
 
+lplb_error lplb_step_set_method(lplb_step* step, lplb_minmax_method method) {
+  lplb::clear_last_error();
+  if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
+  return lplb_minmax_workspace_set_method(step->solver, method);
+}
+
 lplb_error lplb_step_count(lplb_step* step, const lplb_expert_ids* ids, void* stream) {
   lplb::clear_last_error();
   if (const lplb_error error = check_ids(step, ids)) return error;
