@@ -53,6 +53,11 @@ SGLang's \`{ "logical_count": [...] }\`, CSV (a layers x experts matrix, or long
 \`layer,expert,count\` and optionally \`batch\`), and NumPy \`.npy\`. Two-dimensional data is
 \`[layers][experts]\`; three-dimensional data is scenarios or, for time series, batches. See
 [Load files](./guide/load-files).
+
+**Topologies** (\`--topology\`, \`lplb topology <spec>\`): \`cube\` (8 ranks), \`hypercube\` (16),
+\`ring\` or \`ring:N\` (N ranks, default 8), \`torus:MxN\` (M rows of N ranks, each at least 2), or a
+JSON file holding an r2o matrix (\`[[...], ...]\`) or an object \`{ "name", "r2o" }\` whose \`name\` is
+optional (default: the file's path). See [Topology files](./topology#topology-files).
 `;
 
 /**

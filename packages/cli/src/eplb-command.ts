@@ -84,7 +84,11 @@ export function eplbCommand(): Command {
       integerOption("--gpus-per-node", 1, 65536),
       8,
     )
-    .option("--nodes <n>", "nodes, instead of deriving them from --gpus-per-node", integerOption("--nodes", 1, 65536))
+    .addOption(
+      new Option("--nodes <n>", "nodes, instead of deriving them from --gpus-per-node")
+        .argParser(integerOption("--nodes", 1, 65536))
+        .conflicts("gpusPerNode"),
+    )
     .option("--out <file>", "write the plan as JSON to this file")
     .addOption(
       new Option(
@@ -125,11 +129,21 @@ function runEplb(path: string | undefined, options: EplbOptions): void {
   const layers = parseLayerSelection("--layer", options.layer, file.layers);
   const E = file.experts;
   const numGpus = options.epSize;
-  const numReplicas = options.replicas ?? E + (options.redundant ?? 2) * numGpus;
-  if (numReplicas < E || numReplicas % numGpus !== 0) {
+  const redundant = options.redundant ?? 2;
+  const numReplicas = options.replicas ?? E + redundant * numGpus;
+  if (options.replicas !== undefined && (numReplicas < E || numReplicas % numGpus !== 0)) {
     throw new InvalidArgumentError(
-      options.replicas !== undefined ? "--replicas" : "--redundant",
-      `expected at least ${E} physical experts (one per logical expert), a multiple of --ep-size ${numGpus}, got ${numReplicas}`,
+      "--replicas",
+      `expected at least ${E} physical experts (one per logical expert), a multiple of --ep-size ${numGpus}, for --replicas, got ${numReplicas}`,
+    );
+  }
+  if (numReplicas % numGpus !== 0) {
+    // E + redundant x GPUs is a multiple of the GPUs exactly when E is.
+    throw new InvalidArgumentError(
+      "--redundant",
+      `expected the physical experts to be a multiple of --ep-size ${numGpus}, got ${E} experts + ${redundant} redundant x ${numGpus} GPUs = ${numReplicas}` +
+        `${options.redundant === undefined ? " (--redundant defaults to 2)" : ""}; ` +
+        `use an --ep-size that divides ${E}, or give the total with --replicas`,
     );
   }
   const numNodes = options.nodes ?? Math.max(1, Math.floor(numGpus / options.gpusPerNode));
@@ -172,6 +186,12 @@ function runEplb(path: string | undefined, options: EplbOptions): void {
     options.format === "sglang"
       ? `${JSON.stringify({ physical_to_logical_map: planFile.phy2log })}\n`
       : `${JSON.stringify(planFile)}\n`;
+  if (options.format === "sglang" && layers.length < file.layers) {
+    process.stderr.write(
+      `lplb: warning: --format sglang writes physical_to_logical_map for ${layers.length} of the file's ${file.layers} layers ` +
+        `(--layer ${options.layer}); SGLang expects a row for every MoE layer, so load it only with --layer all\n`,
+    );
+  }
   if (outPath !== undefined) writeFileAtomic(outPath, text);
   if (options.json) {
     process.stdout.write(text);

@@ -213,7 +213,12 @@ function toRow(fail: Fail, where: string, value: unknown, experts: number | unde
   for (let i = 0; i < array.length; i++) {
     const v = array[i];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-      fail(`${where}[${i}]`, `a finite number >= 0, got ${JSON.stringify(v) ?? String(v)}`);
+      // JSON has no infinities: a literal too large for a double (1e400) parses as one.
+      const got =
+        typeof v === "number" && !Number.isFinite(v)
+          ? `a number out of range, too large for a double (JSON.parse reads it as ${v})`
+          : (JSON.stringify(v) ?? String(v));
+      fail(`${where}[${i}]`, `a finite number >= 0, got ${got}`);
     }
     row[i] = v as number;
   }
@@ -327,6 +332,9 @@ function fromCsv(path: string, text: string, fail: Fail): LoadFile {
   return finish(path, "csv", "aggregate", [layers], { names: ["scenario 0"] });
 }
 
+/** Largest batch, layer or expert id of a long-form CSV file (ids index dense arrays). */
+const MAX_CSV_ID = 1 << 24;
+
 function fromLongCsv(
   path: string,
   lines: { number: number; cells: string[] }[],
@@ -338,8 +346,11 @@ function fromLongCsv(
   const readId = (cells: string[], index: number, number: number, what: string): number => {
     const cell = cells[index];
     const v = /^\d+$/.test(cell ?? "") ? Number(cell) : Number.NaN;
-    if (!Number.isSafeInteger(v) || v > 1 << 24)
-      fail(`line ${number}, column ${index + 1}`, `an integer ${what} id >= 0, got ${JSON.stringify(cell ?? "")}`);
+    if (!Number.isSafeInteger(v) || v > MAX_CSV_ID)
+      fail(
+        `line ${number}, column ${index + 1}`,
+        `an integer ${what} id in [0, ${MAX_CSV_ID}], got ${JSON.stringify(cell ?? "")}`,
+      );
     return v;
   };
   for (const { number, cells } of lines.slice(1)) {

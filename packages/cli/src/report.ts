@@ -4,6 +4,7 @@
  */
 import { expectOptions, invalid } from "@lplb/errors";
 import { isTopology, type Topology } from "@lplb/topology";
+import { DEFAULT_TRACE } from "./loads.js";
 import type { Policy, SimulationResult } from "./simulate.js";
 import type { SimulationSetup } from "./simulate-command.js";
 import { topologySvg } from "./topology-svg.js";
@@ -190,10 +191,13 @@ function figure(plot: string, svg: string, caption: string): string {
   return `<figure class="plot" data-plot="${plot}">\n${svg}\n<figcaption>${escapeHtml(caption)}</figcaption>\n</figure>`;
 }
 
+/** How the report names the embedded default load file: by its place in the package, not this machine's path. */
+const EMBEDDED_TRACE_LABEL = "data/olmoe-1b-7b-domain-counts.json (embedded in @lplb/cli)";
+
 function configurationRows(setup: SimulationSetup): string[][] {
   const rows: [string, string | number | null][] = [
     ["source", setup.source],
-    ["load file", setup.trace],
+    ["load file", setup.trace === DEFAULT_TRACE ? EMBEDDED_TRACE_LABEL : setup.trace],
     ["format", setup.format],
     ["model", setup.model],
     [setup.source === "trace" ? "batches" : "served scenario", setup.scenario],
@@ -371,7 +375,7 @@ export async function renderSimulationReport(input: ReportInput): Promise<string
     "</head>",
     "<body>",
     `<h1>${escapeHtml(title)}</h1>`,
-    `<p>${escapeHtml(setup.model)}; ${escapeHtml(setup.topology)} topology, EP${setup.epSize}, ${setup.redundantPerRank} redundant experts per rank, ${result.batches} scored batches.</p>`,
+    `<p>${escapeHtml(setup.model)}; ${escapeHtml(setup.topology)} topology, EP${setup.epSize}, ${setup.redundantPerRank} redundant expert${setup.redundantPerRank === 1 ? "" : "s"} per rank, ${result.batches} scored batch${result.batches === 1 ? "" : "es"}.</p>`,
     ...sections,
     "</body>",
     "</html>",

@@ -155,18 +155,17 @@ export function simulateCommand(): Command {
       integerOption("--calibration-batches", 1, 1 << 24),
     )
     .option("--gpus-per-node <n>", "GPUs per node (EPLB's node count)", integerOption("--gpus-per-node", 1, 65536), 8)
-    .option(
-      "--policies <list>",
-      `comma-separated policies to run, among ${POLICIES.join(", ")} (default: all)`,
-      listOption("--policies", POLICIES),
-      [...POLICIES],
+    .addOption(
+      new Option("--policies <list>", `comma-separated policies to run, among ${POLICIES.join(", ")}`)
+        .argParser(listOption("--policies", POLICIES))
+        .default([...POLICIES], "all"),
     )
     .option("--seed <n>", "random seed of the token draws", integerOption("--seed", 0, 2 ** 32 - 1), 1)
     .option("--json", "print the result as JSON on stdout instead of the table", false)
     .option("--report <file>", "also write a self-contained HTML report with charts to this file")
     .addOption(new Option("--no-progress", "hide the progress bar (shown on a terminal for runs over half a second)"))
-    .action(async (options: SimulateOptions) => {
-      await runSimulate(options);
+    .action(async (options: SimulateOptions, command: Command) => {
+      await runSimulate(options, givenOptions(command));
     });
 }
 
@@ -174,6 +173,42 @@ interface ResolvedRun {
   config: SimulationConfig;
   setup: SimulationSetup;
   topology: Topology;
+  /** Things the user should know about the run that do not stop it, printed on stderr. */
+  warnings: string[];
+}
+
+/** Option names (keys of {@link SimulateOptions}) the user wrote on the command line. */
+type GivenOptions = ReadonlySet<string>;
+
+/** The options of `command` whose value came from the command line, not from a default. */
+function givenOptions(command: Command): GivenOptions {
+  return new Set(
+    Object.keys(command.opts()).filter((key) => {
+      const source = command.getOptionValueSource(key);
+      return source !== undefined && source !== "default";
+    }),
+  );
+}
+
+/** The flags of the keys of {@link SimulateOptions} that can be rejected as not applying to a run. */
+const FLAGS: Record<string, string> = {
+  scenario: "--scenario",
+  calibration: "--calibration",
+  layer: "--layer",
+  topK: "--top-k",
+  tokensPerRank: "--tokens-per-rank",
+  window: "--window",
+  replanEvery: "--replan-every",
+  calibrationBatches: "--calibration-batches",
+};
+
+/**
+ * Rejects the first of `keys` that the user gave: an option that does not apply to this kind of
+ * run is an error rather than silently ignored.
+ */
+function rejectGiven(given: GivenOptions, keys: readonly string[], why: string): void {
+  const key = keys.find((k) => given.has(k));
+  if (key !== undefined) throw new InvalidArgumentError(FLAGS[key], `expected no ${FLAGS[key]} ${why}`);
 }
 
 function positiveExperts(row: ArrayLike<number>): number {
@@ -182,14 +217,27 @@ function positiveExperts(row: ArrayLike<number>): number {
   return n;
 }
 
-/** Resolves options and files into a simulation config, validating with the user's option names. */
-export function resolveSimulation(options: SimulateOptions): ResolvedRun {
+/**
+ * Resolves options and files into a simulation config, validating with the user's option names.
+ *
+ * @param given the options the user wrote (see {@link givenOptions}); one that does not apply to
+ *   the run (a distribution option with a replayed trace, a trace option with a distribution,
+ *   `--experts` without `--zipf`) is rejected.
+ */
+export function resolveSimulation(options: SimulateOptions, given: GivenOptions): ResolvedRun {
   if (options.zipf !== undefined && options.trace !== undefined) {
     throw new InvalidArgumentError("--zipf", "expected either --zipf or --trace, not both");
+  }
+  if (options.zipf === undefined && given.has("experts")) {
+    throw new InvalidArgumentError(
+      "--experts",
+      "expected --experts only with --zipf: a load file sets the number of experts",
+    );
   }
   const topology = parseTopology(options.topology);
   const epSize = options.epSize ?? topology.groupSize;
   const notes: string[] = [];
+  const warnings: string[] = [];
   let file: LoadFile | undefined;
   let kind: "distribution" | "trace";
   let layerRows: { calibration: Float64Array[]; serving: Float64Array[] } | undefined;
@@ -203,6 +251,11 @@ export function resolveSimulation(options: SimulateOptions): ResolvedRun {
   if (options.zipf !== undefined) {
     if (options.input === "trace")
       throw new InvalidArgumentError("--input", "expected --input auto or distribution with --zipf, got trace");
+    rejectGiven(
+      given,
+      ["scenario", "calibration", "layer"],
+      "with --zipf: the synthetic loads are one distribution of one layer",
+    );
     kind = "distribution";
     experts = options.experts;
     const weights = zipfWeights(experts, options.zipf, seededRandom(options.seed ^ 0x2545f491));
@@ -228,6 +281,11 @@ export function resolveSimulation(options: SimulateOptions): ResolvedRun {
           "expected no --scenario or --calibration when replaying a trace (use --input distribution to draw from one entry)",
         );
       }
+      rejectGiven(
+        given,
+        ["tokensPerRank", "topK"],
+        "when replaying a trace: its batches are replayed as recorded (use --input distribution to draw batches from it)",
+      );
       if (file.loads.length < 2) {
         throw new InvalidArgumentError(
           "--input",
@@ -310,6 +368,13 @@ export function resolveSimulation(options: SimulateOptions): ResolvedRun {
       );
     }
     batches = Math.min(available, options.batches ?? available);
+    if (file!.kind === "aggregate") {
+      warnings.push(
+        `--input trace replays the ${traceBatches!.length} scenarios of ${file!.path} as batches in file order: ` +
+          `${calibrationBatches} only fill the planning history and ${batches} ${batches === 1 ? "is" : "are"} scored; ` +
+          "--input distribution draws batches from one scenario",
+      );
+    }
     for (let b = 0; b < calibrationBatches + batches; b++) {
       traceBatches![b].forEach((row, l) => {
         const total = row.reduce((sum, v) => sum + v, 0);
@@ -338,6 +403,11 @@ export function resolveSimulation(options: SimulateOptions): ResolvedRun {
     };
     calibration = `the previous ${window} batches, re-planned every ${replanEvery}; first ${calibrationBatches} batches are history only`;
   } else {
+    rejectGiven(
+      given,
+      ["window", "replanEvery", "calibrationBatches"],
+      "when drawing batches from a distribution: it applies to replayed traces (--input trace)",
+    );
     batches = options.batches ?? 100;
     for (const [l, row] of layerRows!.serving.entries()) {
       const positive = positiveExperts(row);
@@ -392,7 +462,7 @@ export function resolveSimulation(options: SimulateOptions): ResolvedRun {
     policies: options.policies,
     notes,
   };
-  return { config, setup, topology };
+  return { config, setup, topology, warnings };
 }
 
 /** Shows a progress bar on a terminal once a run has taken half a second. */
@@ -419,9 +489,10 @@ function progressReporter(enabled: boolean): { update: (done: number, total: num
   };
 }
 
-async function runSimulate(options: SimulateOptions): Promise<void> {
+async function runSimulate(options: SimulateOptions, given: GivenOptions): Promise<void> {
   const reportPath = options.report === undefined ? undefined : expectWritablePath("--report", options.report);
-  const { config, setup, topology } = resolveSimulation(options);
+  const { config, setup, topology, warnings } = resolveSimulation(options, given);
+  for (const warning of warnings) process.stderr.write(`lplb: warning: ${warning}\n`);
   const progress = progressReporter(options.progress);
   let result: SimulationResult;
   try {
@@ -487,6 +558,11 @@ function layerText(setup: SimulationSetup): string {
   return `layers ${setup.layers.map((_, i) => label(i)).join(", ")}`;
 }
 
+/** `"1 redundant expert per rank"`, `"2 redundant experts per rank"`. */
+function redundantText(perRank: number): string {
+  return `${perRank} redundant expert${perRank === 1 ? "" : "s"} per rank`;
+}
+
 /** The human-readable summary printed by `lplb simulate`. */
 export function formatSimulation(setup: SimulationSetup, result: SimulationResult): string {
   const lines: string[] = [];
@@ -502,10 +578,10 @@ export function formatSimulation(setup: SimulationSetup, result: SimulationResul
   }
   const batchText =
     setup.source === "trace"
-      ? `${result.batches} scored batches`
-      : `${result.batches} batches of ${setup.tokensPerRank} tokens per rank`;
+      ? `${result.batches} scored batch${result.batches === 1 ? "" : "es"}`
+      : `${result.batches} batch${result.batches === 1 ? "" : "es"} of ${setup.tokensPerRank} tokens per rank`;
   lines.push(
-    `${setup.topology} topology, EP${setup.epSize}, ${setup.redundantPerRank} redundant experts per rank, ${batchText}, seed ${setup.seed}`,
+    `${setup.topology} topology, EP${setup.epSize}, ${redundantText(setup.redundantPerRank)}, ${batchText}, seed ${setup.seed}`,
   );
   for (const note of setup.notes) lines.push(`note: ${note}`);
   lines.push("");

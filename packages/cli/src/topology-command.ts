@@ -38,6 +38,43 @@ export function topologyCommand(): Command {
     });
 }
 
+/**
+ * The ranks of one redundancy group split into parts that no copy links (connected components of
+ * the replication edges), each sorted; one part when every rank can pass load to every other.
+ */
+function disconnectedParts(r2o: readonly (readonly number[])[]): number[][] {
+  const parent = r2o.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  r2o.forEach((row, i) => {
+    for (const original of row) parent[find(i)] = find(original);
+  });
+  const parts = new Map<number, number[]>();
+  r2o.forEach((_, i) => {
+    const root = find(i);
+    const part = parts.get(root);
+    if (part === undefined) parts.set(root, [i]);
+    else part.push(i);
+  });
+  return [...parts.values()];
+}
+
+/** The warning for a topology whose ranks split into parts, or undefined when they do not. */
+function disconnectedWarning(r2o: readonly (readonly number[])[]): string | undefined {
+  const parts = disconnectedParts(r2o);
+  if (parts.length < 2) return undefined;
+  const list = parts.map((part) => (part.length > 8 ? `${part.slice(0, 8).join(" ")} ...` : part.join(" ")));
+  return (
+    `warning: the ranks of a group split into ${parts.length} parts that no copy links (${list.join(" | ")}): ` +
+    "LPLB cannot move load from one part to another"
+  );
+}
+
 function runTopology(spec: string, options: TopologyOptions): void {
   const svgPath = options.svg === undefined ? undefined : expectWritablePath("--svg", options.svg);
   const dotPath = options.dot === undefined ? undefined : expectWritablePath("--dot", options.dot);
@@ -71,6 +108,8 @@ function runTopology(spec: string, options: TopologyOptions): void {
       },
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    const warning = disconnectedWarning(topology.r2o);
+    if (warning !== undefined) process.stderr.write(`lplb: ${warning}\n`);
     return;
   }
   const groups = epSize / topology.groupSize;
@@ -102,6 +141,8 @@ function runTopology(spec: string, options: TopologyOptions): void {
       perSlot.map((s, d) => [String(d), String(s.intra), String(s.inter)]),
     ).trimEnd(),
   );
+  const warning = disconnectedWarning(topology.r2o);
+  if (warning !== undefined) out.push("", warning);
   if (svgPath !== undefined) out.push(`drawing written to ${options.svg}`);
   if (dotPath !== undefined) out.push(`DOT written to ${options.dot}`);
   process.stdout.write(`${out.join("\n")}\n`);

@@ -137,6 +137,24 @@ describe("lplb simulate", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("warns on stderr when --input trace replays an aggregate file's scenarios as batches", async () => {
+    const run = await runCli(["simulate", "--input", "trace", "--batches", "2"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(
+      `lplb: warning: --input trace replays the 8 scenarios of ${DEFAULT_TRACE} as batches in file order: ` +
+        "7 only fill the planning history and 1 is scored; --input distribution draws batches from one scenario\n",
+    );
+    expect(run.stdout).toMatch(/, 1 scored batch, seed 1$/m);
+  });
+
+  it("says redundant expert and batch in the singular for one", async () => {
+    const run = await runCli(["simulate", "--topology", "ring", "--redundant", "1", "--batches", "1"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^ring8 topology, EP8, 1 redundant expert per rank, 1 batch of 512 tokens per rank, seed 1$/m,
+    );
+  });
+
   it("writes a self-contained HTML report", async () => {
     const report = join(dir, "report.html");
     const run = await runCli(["simulate", "--batches", "10", "--report", report]);
@@ -155,6 +173,10 @@ describe("lplb simulate", () => {
     const sub = await runCli(["simulate", "--help"]);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain("--tokens-per-rank <n>");
+    // Every default is shown once, --policies' too.
+    const policies = sub.stdout.slice(sub.stdout.indexOf("--policies"), sub.stdout.indexOf("--seed"));
+    expect(policies.match(/\(default:/g)).toEqual(["(default:"]);
+    expect(policies.replace(/\s+/g, " ")).toMatch(/ideal \(default: all\) $/);
     const version = await runCli(["--version"]);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(
@@ -204,6 +226,13 @@ describe("lplb eplb", () => {
   it("writes SGLang's physical_to_logical_map form and reads traces", async () => {
     const run = await runCli(["eplb", "--format", "sglang", "--json", "--layer", "1"]);
     expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      "lplb: warning: --format sglang writes physical_to_logical_map for 1 of the file's 3 layers (--layer 1); " +
+        "SGLang expects a row for every MoE layer, so load it only with --layer all\n",
+    );
+    const all = await runCli(["eplb", "--format", "sglang", "--json"]);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toBe("");
     const json = JSON.parse(run.stdout);
     expect(Object.keys(json)).toEqual(["physical_to_logical_map"]);
     expect(json.physical_to_logical_map[0]).toHaveLength(80);
@@ -256,6 +285,45 @@ describe("lplb topology", () => {
     expect(text.startsWith("<svg")).toBe(true);
     expect(text.match(/class="edge"/g)).toHaveLength(2);
     expect(readFileSync(dot, "utf8")).toMatch(/^digraph "swap"/);
+  });
+
+  it("reads a topology file without a name, and the --json output, naming it after the file", async () => {
+    const file = join(dir, "nameless.json");
+    writeFileSync(file, '{"r2o":[[1,2],[2,3],[3,0],[0,1]]}');
+    const run = await runCli(["topology", file]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split("\n")[0]).toBe(
+      `${file}: valid r2o, 4 ranks per redundancy group, 2 slots (every column is a permutation without fixed points)`,
+    );
+    const saved = join(dir, "torus.json");
+    writeFileSync(saved, (await runCli(["topology", "torus:2x4", "--json"])).stdout);
+    const again = await runCli(["topology", saved, "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: "torus2d-2x4", groupSize: 8, slots: 2 });
+    const bad = join(dir, "bad-r2o.json");
+    writeFileSync(bad, '{"r2o":[[1,2],[2,3],[3,3],[0,1]]}');
+    const failed = await runCli(["topology", bad]);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toBe(
+      `lplb: ${bad}: expected column 1 of r2o to be a permutation of 0..3, got 3 in both r2o[1][1] and r2o[2][1] (so no rank copies slot 1 of rank 0)\n`,
+    );
+  });
+
+  it("warns when the ranks of a group split into parts that no copy links", async () => {
+    const file = join(dir, "pairs.json");
+    writeFileSync(file, JSON.stringify([[1], [0], [3], [2]]));
+    const warning =
+      "warning: the ranks of a group split into 2 parts that no copy links (0 1 | 2 3): LPLB cannot move load from one part to another";
+    const run = await runCli(["topology", file]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`\n${warning}\n`);
+    const json = await runCli(["topology", file, "--json"]);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe(`lplb: ${warning}\n`);
+    for (const spec of ["cube", "hypercube", "ring", "torus:4x8"]) {
+      const connected = await runCli(["topology", spec]);
+      expect(connected.stdout, spec).not.toContain("warning");
+    }
   });
 });
 

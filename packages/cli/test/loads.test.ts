@@ -105,6 +105,10 @@ describe("JSON load files", () => {
       ['{"loads": [[1, 2], [3]]}', /: loads\[1\]: expected 2 experts like the first row, got 1/],
       ['{"loads": [[1, -2]]}', /: loads\[0\]\[1\]: expected a finite number >= 0, got -2/],
       ['{"loads": [[1, "x"]]}', /: loads\[0\]\[1\]: expected a finite number >= 0, got "x"/],
+      [
+        '{"loads": [[1e400, 2]]}',
+        /: loads\[0\]\[0\]: expected a finite number >= 0, got a number out of range, too large for a double \(JSON\.parse reads it as Infinity\)$/,
+      ],
       ['{"loads": [[[1, 2]], [[1, 2], [3, 4]]]}', /: loads\[1\]: expected 1 layers like loads\[0\], got 2/],
       ['{"loads": []}', /: loads: expected a non-empty array/],
       ['{"weights": [1]}', /: top level: expected an object with a "loads" or "logical_count" array, got keys weights/],
@@ -169,7 +173,14 @@ describe("CSV load files", () => {
       ["1,2\n3\n", /: line 2: expected 2 values like line 1, got 1/],
       ["1,-2\n", /: line 1, column 2: expected a finite number >= 0, got "-2"/],
       ["a,1\n2,3\n", /: line 1: expected a header of labels or a row of numbers, not a mix/],
-      ["layer,expert,count\n0,1.5,3\n", /: line 2, column 2: expected an integer expert id >= 0, got "1.5"/],
+      [
+        "layer,expert,count\n0,1.5,3\n",
+        /: line 2, column 2: expected an integer expert id in \[0, 16777216\], got "1.5"/,
+      ],
+      [
+        "layer,expert,count\n0,100000000,3\n",
+        /: line 2, column 2: expected an integer expert id in \[0, 16777216\], got "100000000"/,
+      ],
       ["layer,expert,count\n0,1,-3\n", /: line 2, column 3: expected a finite count >= 0/],
       ['"a",1\n', /: line 1: expected plain comma-separated values/],
       ["# only a comment\n", /: line 1: expected at least one row of numbers/],

@@ -21,6 +21,19 @@ const huge = join(dir, "huge.json");
 writeFileSync(huge, JSON.stringify({ loads: [[[7e7, ...row(1).slice(1)]], [row(2)]] }));
 const badTopology = join(dir, "r2o.json");
 writeFileSync(badTopology, JSON.stringify([[0], [1]]));
+const threeExperts = join(dir, "three.json");
+writeFileSync(threeExperts, JSON.stringify({ loads: [[1, 2, 3]] }));
+
+/** A topology file holding an object: `r2o` (left out when undefined) and other fields. */
+/** r2o of 3 ranks and 2 slots, [[1, 2], [2, 0], [0, 1]]: its o2r, [[2, 1], [0, 2], [1, 0]], differs from it. */
+const CYCLE3 = [0, 1, 2].map((i) => [(i + 1) % 3, (i + 2) % 3]);
+
+let objects = 0;
+function topologyObject(r2o: number[][] | undefined, fields: Record<string, unknown> = {}): string {
+  const path = join(dir, `object-${objects++}.json`);
+  writeFileSync(path, JSON.stringify({ ...fields, ...(r2o === undefined ? {} : { r2o }) }));
+  return path;
+}
 
 function silence(command: Command): Command {
   command.configureOutput({ writeErr: () => {}, writeOut: () => {} });
@@ -97,6 +110,37 @@ const cases: [string[], string, RegExp][] = [
     /fewer than the trace's 2 batches for --calibration-batches, got 2/,
   ],
   [["simulate", "--calibration-batches", "0"], "--calibration-batches", /for --calibration-batches, got "0"/],
+  // Options that do not apply to the run are rejected when given, not ignored.
+  [
+    ["simulate", "--trace", trace, "--tokens-per-rank", "512"],
+    "--tokens-per-rank",
+    /^expected no --tokens-per-rank when replaying a trace: its batches are replayed as recorded \(use --input distribution to draw batches from it\)$/,
+  ],
+  [["simulate", "--trace", trace, "--top-k", "2"], "--top-k", /^expected no --top-k when replaying a trace/],
+  [
+    ["simulate", "--window", "16"],
+    "--window",
+    /^expected no --window when drawing batches from a distribution: it applies to replayed traces \(--input trace\)$/,
+  ],
+  [["simulate", "--zipf", "1", "--replan-every", "4"], "--replan-every", /^expected no --replan-every when drawing/],
+  [
+    ["simulate", "--trace", trace, "--input", "distribution", "--calibration-batches", "1"],
+    "--calibration-batches",
+    /^expected no --calibration-batches when drawing batches from a distribution/,
+  ],
+  [
+    ["simulate", "--experts", "64"],
+    "--experts",
+    /^expected --experts only with --zipf: a load file sets the number of experts$/,
+  ],
+  [["simulate", "--trace", trace, "--experts", "16"], "--experts", /^expected --experts only with --zipf/],
+  [
+    ["simulate", "--zipf", "1", "--scenario", "0"],
+    "--scenario",
+    /^expected no --scenario with --zipf: the synthetic loads are one distribution of one layer$/,
+  ],
+  [["simulate", "--zipf", "1", "--calibration", "0"], "--calibration", /^expected no --calibration with --zipf/],
+  [["simulate", "--zipf", "1", "--layer", "0"], "--layer", /^expected no --layer with --zipf/],
   [
     ["simulate", "--trace", trace, "--scenario", "0"],
     "--scenario",
@@ -131,10 +175,25 @@ const cases: [string[], string, RegExp][] = [
   [["eplb", "--window", "3"], "--window", /--window only with a trace file/],
   [["eplb", trace, "--scenario", "0"], "--scenario", /expected --window, not --scenario/],
   [["eplb", "--layer", "0-9"], "--layer", /for --layer, got "0-9"/],
-  [["eplb", "--ep-size", "7"], "--redundant", /a multiple of --ep-size 7, got 78/],
+  [
+    ["eplb", "--ep-size", "7"],
+    "--redundant",
+    /^expected the physical experts to be a multiple of --ep-size 7, got 64 experts \+ 2 redundant x 7 GPUs = 78 \(--redundant defaults to 2\); use an --ep-size that divides 64, or give the total with --replicas$/,
+  ],
+  [
+    ["eplb", threeExperts],
+    "--redundant",
+    /multiple of --ep-size 8, got 3 experts \+ 2 redundant x 8 GPUs = 19 \(--redundant defaults to 2\)/,
+  ],
+  [
+    ["eplb", threeExperts, "--redundant", "1"],
+    "--redundant",
+    /multiple of --ep-size 8, got 3 experts \+ 1 redundant x 8 GPUs = 11; use an --ep-size that divides 3/,
+  ],
   [["eplb", "--ep-size", "0"], "--ep-size", /for --ep-size, got "0"/],
   [["eplb", "--redundant", "-1"], "--redundant", /for --redundant, got "-1"/],
   [["eplb", "--replicas", "10"], "--replicas", /at least 64 physical experts/],
+  [["eplb", "--replicas", "81"], "--replicas", /a multiple of --ep-size 8, for --replicas, got 81/],
   [["eplb", "--redundant", "2", "--replicas", "80"], "usage", /cannot be used with option/],
   [
     ["eplb", "--expert-groups", "3"],
@@ -143,11 +202,54 @@ const cases: [string[], string, RegExp][] = [
   ],
   [["eplb", "--gpus-per-node", "0"], "--gpus-per-node", /for --gpus-per-node, got "0"/],
   [["eplb", "--nodes", "3"], "--nodes", /a node count that divides --ep-size 8, got 3 nodes/],
+  [
+    ["eplb", "--nodes", "2", "--gpus-per-node", "4"],
+    "usage",
+    /option '--nodes <n>' cannot be used with option '--gpus-per-node <n>'/,
+  ],
   [["eplb", "--out", join(dir, "missing", "plan.json")], "--out", /expected a writable file path for --out/],
   [["eplb", "--format", "csv"], "usage", /Allowed choices are lplb, sglang/],
   [["topology"], "usage", /missing required argument 'spec'/],
   [["topology", "blob"], "spec", /for spec, got "blob"/],
   [["topology", "torus:1x4"], "spec", /torus:1x4: /],
+  [
+    ["topology", "torus"],
+    "spec",
+    /^expected torus:MxN for spec, a torus of M rows and N columns of ranks \(M, N >= 2; e\.g\. torus:4x8 for 32 ranks\), got "torus"$/,
+  ],
+  [["simulate", "--topology", "torus:4"], "--topology", /expected torus:MxN for --topology, .*got "torus:4"$/],
+  [["topology", "ring:x"], "spec", /^expected ring or ring:N for spec, a ring of N ranks .*got "ring:x"$/],
+  [
+    ["topology", topologyObject([[1], [1]])],
+    "spec",
+    /object-\d+\.json: expected a rank other than 1 \(a rank never replicates itself\) for r2o\[1\]\[0\], got 1$/,
+  ],
+  [
+    ["topology", topologyObject([[1], [0]], { name: "" })],
+    "spec",
+    /object-\d+\.json: expected a non-empty string for field "name" \(or no "name"\), got ""$/,
+  ],
+  [
+    ["topology", topologyObject(undefined, { name: "x" })],
+    "spec",
+    /object-\d+\.json: missing field "r2o"; expected an r2o matrix/,
+  ],
+  [
+    ["topology", topologyObject([[1], [0]], { extra: 1 })],
+    "spec",
+    /object-\d+\.json: unknown field "extra"; expected an r2o matrix \[\[\.\.\.\], \.\.\.\] or an object \{ "name" \(optional\), "r2o" \}$/,
+  ],
+  [
+    ["topology", topologyObject([[1], [0]], { slots: 2 })],
+    "spec",
+    /object-\d+\.json: expected field "slots" to agree with r2o \(1\), got 2$/,
+  ],
+  [
+    // o2r copied from r2o instead of inverted.
+    ["topology", topologyObject(CYCLE3, { o2r: CYCLE3 })],
+    "spec",
+    /object-\d+\.json: expected field "o2r" to be the inverse of r2o, \[\[2,1\],\[0,2\],\[1,0\]\]$/,
+  ],
   [["topology", badTopology], "spec", /r2o\.json: expected a rank other than 0/],
   [
     ["topology", "cube", "--ep-size", "12"],

@@ -1,5 +1,6 @@
 import { cube } from "@lplb/topology";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TRACE } from "../src/loads.js";
 import { REPORT_PLOTS, renderSimulationReport } from "../src/report.js";
 import { type Policy, simulate } from "../src/simulate.js";
 import type { SimulationSetup } from "../src/simulate-command.js";
@@ -107,6 +108,17 @@ describe("renderSimulationReport", () => {
     expect(plots.get("topology")!.match(/class="edge"/g)).toHaveLength(16);
     expect(plots.get("solver-latency")).toContain(">lplb</text>");
     expect(plots.get("solver-latency")).toContain(">lp-eplb</text>");
+  });
+
+  it("names the embedded load file by its place in the package, not this machine's path", async () => {
+    const input = run(["no-redundancy", "lplb"]);
+    const html = await renderSimulationReport({
+      ...input,
+      setup: { ...input.setup, trace: DEFAULT_TRACE, redundantPerRank: 1 },
+    });
+    expect(html).toContain("<td>load file</td><td>data/olmoe-1b-7b-domain-counts.json (embedded in @lplb/cli)</td>");
+    expect(html).not.toContain(DEFAULT_TRACE);
+    expect(html).toContain("EP8, 1 redundant expert per rank, 12 scored batches.");
   });
 
   it("leaves out the heat maps and latency when no LP policy ran", async () => {
