@@ -1,6 +1,6 @@
 // The device routing kernels (lplb/routing.h) against the CPU ones on the same ids: counts,
 // chunk offsets and physical ids must be identical, for int32 and int64 ids, skewed and uniform
-// experts, chunk sizes from 1 to many; invalid ids give the smallest bad index and nothing is
+// experts, up to 300 experts and some above 1024 (the two mapping kernels), chunk sizes from 1 to many; invalid ids give the smallest bad index and nothing is
 // written out of bounds (compute-sanitizer runs this too). --bench times count and map for 4096
 // tokens x top-8 (32 768 ids, 128 chunks of 256) against an empty kernel of the same grid.
 // Exits 77 (skipped) without a usable CUDA device.
@@ -68,7 +68,9 @@ Outcome run_device(const std::vector<Id>& ids, int n_experts, int64_t chunk_size
 
 template <typename Id>
 void compare(std::mt19937_64& rng, int trial) {
-  const int n_experts = 1 + static_cast<int>(rng() % 300);
+  // Mostly the block-per-chunk mapping; one trial in four above 1024 experts, where the mapping
+  // takes one warp per chunk.
+  const int n_experts = rng() % 4 == 0 ? 1025 + static_cast<int>(rng() % 3000) : 1 + static_cast<int>(rng() % 300);
   const int length = static_cast<int>(rng() % 20000);
   const bool skewed = trial % 2 == 1;
   std::vector<Id> ids(length);

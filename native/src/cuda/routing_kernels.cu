@@ -1,8 +1,10 @@
 // Token routing on the GPU (the device half of lplb/routing.h). Counting: one block per chunk
 // builds the chunk's histogram in shared memory, then a scan over the chunks turns the chunk
-// counts into prefix offsets. Mapping: one warp per chunk walks it in rounds of 32 ids, in
-// order; __match_any_sync finds the lanes holding the same expert, so each token's ordinal is
-// the expert's running count plus its rank among them, as in the CPU loop.
+// counts into prefix offsets. Mapping: one block per chunk walks it in rounds of kMapWarps x 32
+// ids, in order; in each round every warp takes 32 consecutive ids, __match_any_sync finds its
+// lanes holding the same expert, and the warps' per-expert counts, summed over the warps before
+// it, place each warp after them: a token's ordinal is the expert's running count, plus the
+// earlier warps' tokens of it, plus its rank among its warp's, as in the CPU loop.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -17,6 +19,12 @@ namespace {
 
 constexpr int kMaxExperts = 8192;
 constexpr int kCountThreads = 256;
+// Warps of a mapping block; its shared memory holds the running counts and one count row per
+// warp, so experts x (warps + 1) ints.
+constexpr int kMapWarps = 8;
+// Above this many experts the rows do not fit in the 48 KiB of shared memory a launch gets
+// without opting in: map_chunks_warp, one warp per chunk, takes those.
+constexpr int kMapWideExperts = 1024;
 
 __device__ inline void note_bad(int64_t* bad_index, int64_t index) {
   atomicMin(reinterpret_cast<unsigned long long*>(bad_index), static_cast<unsigned long long>(index));
@@ -73,7 +81,63 @@ __global__ void prefix_chunks(const int32_t* chunk_counts, int32_t n_chunks, int
 }
 
 template <typename Id>
-__global__ void __launch_bounds__(32) map_chunks(const Id* ids, int64_t length, int32_t n_experts,
+__global__ void __launch_bounds__(kMapWarps * 32) map_chunks_block(const Id* ids, int64_t length, int32_t n_experts,
+                                                             const lplb_route* routes, const int32_t* chunk_offsets,
+                                                             int64_t chunk_size, int32_t* out, int64_t* bad_index) {
+  extern __shared__ int32_t shared[];
+  const int warps = blockDim.x / 32;
+  int32_t* running = shared;                 // [n_experts]
+  int32_t* warp_counts = shared + n_experts;  // [warps][n_experts], zero between rounds
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
+  for (int e = threadIdx.x; e < n_experts; e += blockDim.x) running[e] = offsets[e];
+  for (int k = threadIdx.x; k < warps * n_experts; k += blockDim.x) warp_counts[k] = 0;
+  __syncthreads();
+  const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
+  const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
+  const uint64_t limit = static_cast<uint64_t>(n_experts);
+  const unsigned below = (1u << lane) - 1;
+  for (int64_t base = begin; base < end; base += static_cast<int64_t>(warps) * 32) {
+    const int64_t i = base + warp * 32 + lane;
+    const bool present = i < end;
+    const int64_t id = present ? static_cast<int64_t>(ids[i]) : -1;
+    const bool invalid = present && static_cast<uint64_t>(id) + 1 > limit;
+    if (invalid) note_bad(bad_index, i);
+    const int key = present && !invalid && id >= 0 ? static_cast<int>(id) : -1;
+    const unsigned peers = __match_any_sync(0xffffffffu, key);
+    if (key >= 0 && __ffs(peers) - 1 == lane) warp_counts[warp * n_experts + key] = __popc(peers);
+    __syncthreads();
+    int ordinal = 0;
+    if (key >= 0) {
+      ordinal = running[key] + __popc(peers & below);
+      for (int w = 0; w < warp; ++w) ordinal += warp_counts[w * n_experts + key];
+    }
+    __syncthreads();
+    // The round's tokens join the running counts; the rows are zero again for the next round.
+    for (int e = threadIdx.x; e < n_experts; e += blockDim.x) {
+      int32_t sum = 0;
+      for (int w = 0; w < warps; ++w) {
+        sum += warp_counts[w * n_experts + e];
+        warp_counts[w * n_experts + e] = 0;
+      }
+      running[e] += sum;
+    }
+    __syncthreads();
+    if (key >= 0) {
+      const lplb_route route = routes[key];
+      const int64_t total = route.total > 0 ? route.total : 1;
+      const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
+      out[i] = h < route.keep ? route.first : route.second;
+    } else if (present && !invalid) {
+      out[i] = -1;
+    }
+  }
+}
+
+// One warp per chunk, rounds of 32 ids: for expert counts whose per-warp rows would not fit in
+// shared memory.
+template <typename Id>
+__global__ void __launch_bounds__(32) map_chunks_warp(const Id* ids, int64_t length, int32_t n_experts,
                                                  const lplb_route* routes, const int32_t* chunk_offsets,
                                                  int64_t chunk_size, int32_t* out, int64_t* bad_index) {
   extern __shared__ int32_t running[];
@@ -167,13 +231,20 @@ lplb_error lplb_map_experts_device(const lplb_expert_ids* ids, int32_t n_experts
     return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "routes, chunk_offsets and out must not be NULL");
   }
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
-  const size_t shared = sizeof(int32_t) * static_cast<size_t>(n_experts);
+  const size_t row = sizeof(int32_t) * static_cast<size_t>(n_experts);
+  auto launch = [&](auto* typed_ids) {
+    if (n_experts <= lplb::cuda::kMapWideExperts) {
+      lplb::cuda::map_chunks_block<<<n_chunks, lplb::cuda::kMapWarps * 32, row * (lplb::cuda::kMapWarps + 1), s>>>(
+          typed_ids, ids->length, n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+    } else {
+      lplb::cuda::map_chunks_warp<<<n_chunks, 32, row, s>>>(typed_ids, ids->length, n_experts, routes, chunk_offsets,
+                                                            chunk_size, out, bad_index);
+    }
+  };
   if (ids->width == 4) {
-    lplb::cuda::map_chunks<<<n_chunks, 32, shared, s>>>(static_cast<const int32_t*>(ids->data), ids->length,
-                                                        n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+    launch(static_cast<const int32_t*>(ids->data));
   } else {
-    lplb::cuda::map_chunks<<<n_chunks, 32, shared, s>>>(static_cast<const int64_t*>(ids->data), ids->length,
-                                                        n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+    launch(static_cast<const int64_t*>(ids->data));
   }
   return lplb::cuda::launched("the map kernel");
 }
