@@ -30,6 +30,30 @@ __device__ inline void note_bad(int64_t* bad_index, int64_t index) {
   atomicMin(reinterpret_cast<unsigned long long*>(bad_index), static_cast<unsigned long long>(index));
 }
 
+// The expert of id i, or -1 for an absent slot (i past the end), a -1 id or an id out of range
+// (reported through bad_index and *invalid).
+template <typename Id>
+__device__ inline int read_key(const Id* ids, int64_t i, bool present, uint64_t limit, int64_t* bad_index,
+                               bool* invalid) {
+  const int64_t id = present ? static_cast<int64_t>(ids[i]) : -1;
+  *invalid = present && static_cast<uint64_t>(id) + 1 > limit;
+  if (*invalid) note_bad(bad_index, i);
+  return present && !*invalid && id >= 0 ? static_cast<int>(id) : -1;
+}
+
+// The physical id of the token with this ordinal among its expert's (key >= 0), -1 for a -1 id
+// (writes only where `writes`, a present and valid id).
+__device__ inline void write_route(const lplb_route* routes, int key, int ordinal, bool writes, int32_t* out) {
+  if (key >= 0) {
+    const lplb_route route = routes[key];
+    const int64_t total = route.total > 0 ? route.total : 1;
+    const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
+    *out = h < route.keep ? route.first : route.second;
+  } else if (writes) {
+    *out = -1;
+  }
+}
+
 template <typename Id>
 __global__ void count_chunks(const Id* ids, int64_t length, int32_t n_experts, int64_t chunk_size,
                              int32_t* chunk_counts, int64_t* bad_index) {
@@ -100,10 +124,8 @@ __global__ void __launch_bounds__(kMapWarps * 32) map_chunks_block(const Id* ids
   for (int64_t base = begin; base < end; base += static_cast<int64_t>(warps) * 32) {
     const int64_t i = base + warp * 32 + lane;
     const bool present = i < end;
-    const int64_t id = present ? static_cast<int64_t>(ids[i]) : -1;
-    const bool invalid = present && static_cast<uint64_t>(id) + 1 > limit;
-    if (invalid) note_bad(bad_index, i);
-    const int key = present && !invalid && id >= 0 ? static_cast<int>(id) : -1;
+    bool invalid = false;
+    const int key = read_key(ids, i, present, limit, bad_index, &invalid);
     const unsigned peers = __match_any_sync(0xffffffffu, key);
     if (key >= 0 && __ffs(peers) - 1 == lane) warp_counts[warp * n_experts + key] = __popc(peers);
     __syncthreads();
@@ -123,14 +145,7 @@ __global__ void __launch_bounds__(kMapWarps * 32) map_chunks_block(const Id* ids
       running[e] += sum;
     }
     __syncthreads();
-    if (key >= 0) {
-      const lplb_route route = routes[key];
-      const int64_t total = route.total > 0 ? route.total : 1;
-      const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
-      out[i] = h < route.keep ? route.first : route.second;
-    } else if (present && !invalid) {
-      out[i] = -1;
-    }
+    write_route(routes, key, ordinal, present && !invalid, out + i);
   }
 }
 
@@ -152,23 +167,14 @@ __global__ void __launch_bounds__(32) map_chunks_warp(const Id* ids, int64_t len
   for (int64_t base = begin; base < end; base += 32) {
     const int64_t i = base + lane;
     const bool present = i < end;
-    const int64_t id = present ? static_cast<int64_t>(ids[i]) : -1;
-    const bool invalid = present && static_cast<uint64_t>(id) + 1 > limit;
-    if (invalid) note_bad(bad_index, i);
-    const int key = present && !invalid && id >= 0 ? static_cast<int>(id) : -1;
+    bool invalid = false;
+    const int key = read_key(ids, i, present, limit, bad_index, &invalid);
     const unsigned peers = __match_any_sync(0xffffffffu, key);
     const int ordinal = key >= 0 ? running[key] + __popc(peers & below) : 0;
     __syncwarp();
     if (key >= 0 && __ffs(peers) - 1 == lane) running[key] += __popc(peers);
     __syncwarp();
-    if (key >= 0) {
-      const lplb_route route = routes[key];
-      const int64_t total = route.total > 0 ? route.total : 1;
-      const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
-      out[i] = h < route.keep ? route.first : route.second;
-    } else if (present && !invalid) {
-      out[i] = -1;
-    }
+    write_route(routes, key, ordinal, present && !invalid, out + i);
   }
 }
 

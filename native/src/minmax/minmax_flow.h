@@ -25,10 +25,8 @@
 
 #if defined(__CUDACC__)
 #define LPLB_FLOW_HD __host__ __device__
-#define LPLB_FLOW_RESTRICT __restrict__
 #else
 #define LPLB_FLOW_HD
-#define LPLB_FLOW_RESTRICT __restrict
 #endif
 
 namespace lplb {
@@ -126,17 +124,9 @@ LPLB_FLOW_HD inline double set_density(const Structure& s, const double* fixed, 
 // a balanced group; nothing it does can break feasibility, so the paths of solve() finish.
 LPLB_FLOW_HD inline void tree_pass(const Structure& s, const double* weight, double level, int32_t stamp,
                                    const Scratch& scratch) {
-  // Local unaliased views: the stores to the scratch arrays would otherwise make the compiler
-  // reload every pointer of the structs on each access.
-  const int32_t* LPLB_FLOW_RESTRICT from = s.from;
-  const int32_t* LPLB_FLOW_RESTRICT to = s.to;
-  const int32_t* LPLB_FLOW_RESTRICT offset = s.offset;
-  const int32_t* LPLB_FLOW_RESTRICT incident = s.incident;
-  double* LPLB_FLOW_RESTRICT kept = scratch.kept;
-  double* LPLB_FLOW_RESTRICT load = scratch.load;
-  int32_t* LPLB_FLOW_RESTRICT parent = scratch.parent;
-  int32_t* LPLB_FLOW_RESTRICT queue = scratch.queue;
-  int32_t* LPLB_FLOW_RESTRICT mark = scratch.mark;
+  const int32_t *from = s.from, *to = s.to, *offset = s.offset, *incident = s.incident;
+  double *kept = scratch.kept, *load = scratch.load;
+  int32_t *parent = scratch.parent, *queue = scratch.queue, *mark = scratch.mark;
   int32_t tail = 0;
   for (int32_t root = 0; root < s.n_ranks; ++root) {
     if (mark[root] == stamp) continue;
@@ -177,19 +167,9 @@ LPLB_FLOW_HD inline void tree_pass(const Structure& s, const double* weight, dou
 // `slack` is the relative excess over the level accepted at the end.
 LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const double* weight, double slack,
                                  int32_t max_steps, const Scratch& scratch) {
-  // Local unaliased views: the stores to the scratch arrays would otherwise make the compiler
-  // reload every pointer of the structs on each access.
-  const int32_t* LPLB_FLOW_RESTRICT from = s.from;
-  const int32_t* LPLB_FLOW_RESTRICT to = s.to;
-  const int32_t* LPLB_FLOW_RESTRICT offset = s.offset;
-  const int32_t* LPLB_FLOW_RESTRICT incident = s.incident;
-  double* LPLB_FLOW_RESTRICT kept = scratch.kept;
-  double* LPLB_FLOW_RESTRICT load = scratch.load;
-  int32_t* LPLB_FLOW_RESTRICT parent = scratch.parent;
-  int32_t* LPLB_FLOW_RESTRICT queue = scratch.queue;
-  int32_t* LPLB_FLOW_RESTRICT mark = scratch.mark;
-  // What tree_pass() gets: the same arrays, through these pointers.
-  const Scratch local{kept, load, parent, queue, mark, scratch.in_set};
+  const int32_t *from = s.from, *to = s.to, *offset = s.offset, *incident = s.incident;
+  double *kept = scratch.kept, *load = scratch.load;
+  int32_t *parent = scratch.parent, *queue = scratch.queue, *mark = scratch.mark;
   const int32_t n = s.n_ranks;
   // Start from the even split, the original's fallback: close to balanced on typical loads.
   double total = 0;
@@ -231,7 +211,7 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
   if (single >= 0) level = set_density(s, fixed, weight, scratch.in_set);
 
   int32_t steps = 0, stamp = 0;
-  tree_pass(s, weight, level, ++stamp, local);
+  tree_pass(s, weight, level, ++stamp, scratch);
   // A rank is short of the level only by more than rounding, so that a stuck search proves a
   // denser set; it is above the level when over by more than the slack.
   constexpr double kShortfall = 1e-14;
@@ -311,7 +291,7 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
     const double density = set_density(s, fixed, weight, scratch.in_set);
     if (!(density > level)) return {Outcome::kNumerical, level, steps};
     level = density;
-    tree_pass(s, weight, level, ++stamp, local);
+    tree_pass(s, weight, level, ++stamp, scratch);
   }
   return {Outcome::kSettled, level, steps};
 }
