@@ -110,8 +110,10 @@ void run_minmax(const Topology& t, lplb_precision precision, lplb_minmax_method 
     std::fprintf(stderr, "minmax_workspace_create failed: %s\n", lplb_last_error_message());
     std::exit(1);
   }
-  lplb_minmax_workspace_set_method(workspace, method);
-  lplb_minmax_workspace_set_method(workspace, method);
+  if (lplb_minmax_workspace_set_method(workspace, method) != LPLB_OK) {
+    std::fprintf(stderr, "minmax_workspace_set_method failed: %s\n", lplb_last_error_message());
+    std::exit(1);
+  }
   std::vector<int32_t> status(kBatch), iterations(kBatch);
   std::vector<double> keep(static_cast<size_t>(kBatch) * edges), max_load(kBatch);
   lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), nullptr, nullptr, iterations.data()};

@@ -7,6 +7,7 @@
 // optimal, lower_bound <= its optimum <= max_load as well.
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 
 #include "flow_certificate.h"
@@ -94,8 +95,9 @@ std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::ve
   return results;
 }
 
-// The exact method on its own (no fallback behind it): it must settle, and its level (a set's
-// density, hence a lower bound) must be within the slack of its split's max load.
+// The exact method on its own (no fallback behind it): it must settle; its level must be the
+// density of its set and, by maximum flow, a true lower bound (no split fits under it); and its
+// split must be within the slack of the level.
 void check_flow_alone(const Group& g, const std::vector<double>& w, const std::vector<double>& f, double slack) {
   namespace flow = lplb::minmax::flow;
   const int edges = g.ranks * g.slots;
@@ -106,11 +108,20 @@ void check_flow_alone(const Group& g, const std::vector<double>& w, const std::v
   std::vector<int32_t> parent(g.ranks), queue(g.ranks), mark(g.ranks), in_set(g.ranks);
   const flow::Structure structure{g.ranks, edges, from.data(), g.replica.data(), offset.data(), incident.data()};
   const flow::Scratch scratch{kept.data(), load.data(), parent.data(), queue.data(), mark.data(), in_set.data()};
-  const flow::Result result = flow::solve(structure, f.data(), w.data(), slack, 16 * (g.ranks + edges) + 64, scratch);
+  const flow::Result result = flow::solve(structure, f.data(), w.data(), slack, flow::max_phases(g.ranks, edges), scratch);
   CHECK_MSG(result.outcome == flow::Outcome::kSettled, "flow outcome " + std::to_string(static_cast<int>(result.outcome)) +
                                                            " after " + std::to_string(result.steps) + " steps");
+  const double density = flow::set_density(structure, f.data(), w.data(), in_set.data());
+  CHECK_MSG(std::abs(density - result.level) <= 1e-12 * result.level,
+            "level " + std::to_string(result.level) + " is not its set's density " + std::to_string(density));
+  const double delta = 1e-9 * (1 + result.level);
+  CHECK_MSG(!split_fits(g.ranks, g.slots, g.replica.data(), w, f, result.level - delta, delta / 4),
+            "a split fits under the flow's level " + std::to_string(result.level));
   std::vector<double> keep(edges);
-  for (int e = 0; e < edges; ++e) keep[e] = w[e] > 0 ? kept[e] / w[e] : 0.5;
+  for (int e = 0; e < edges; ++e) {
+    CHECK_MSG(kept[e] >= 0 && kept[e] <= w[e], "kept load outside [0, w]");
+    keep[e] = w[e] > 0 ? kept[e] / w[e] : 0.5;
+  }
   double heaviest = 0;
   for (int r = 0; r < g.ranks; ++r) heaviest = std::max(heaviest, f[r]);
   for (int i = 0; i < g.ranks; ++i) {
@@ -236,6 +247,13 @@ TEST(invalid_arguments) {
   const double nan_fixed[2] = {1, NAN}, good_slot[2] = {1, 1};
   lplb_minmax_batch nan_batch{1, nan_fixed, good_slot};
   CHECK(lplb_minmax_solve_batch(workspace, &nan_batch, &out) == LPLB_ERR_INVALID_ARGUMENT);
+  // A C caller can pass any int; C++ cannot name it as the enum without UB, so copy the bits.
+  lplb_minmax_method unknown;
+  const int unknown_value = 2;
+  std::memcpy(&unknown, &unknown_value, sizeof unknown);
+  CHECK(lplb_minmax_workspace_set_method(workspace, unknown) == LPLB_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(lplb_last_error_message()).find("method") != std::string::npos);
+  CHECK(lplb_minmax_workspace_set_method(nullptr, LPLB_MINMAX_METHOD_FLOW) == LPLB_ERR_INVALID_ARGUMENT);
   lplb_minmax_workspace_destroy(workspace);
 }
 
@@ -245,6 +263,38 @@ TEST(near_degenerate_group) {
   const uint64_t base = 16498135373221ull;
   for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
     run_seed(base, base + 12 * 31 + 3, 12, 3, 55, LPLB_PRECISION_FLOAT64, 1e-9, method);
+  }
+}
+
+// Slots whose copy is on their own rank (the C API allows them; they can move nothing) and
+// loads spanning 1e-12 to 1e12: the exact method alone and through the API, both methods.
+TEST(self_edges_and_wide_loads) {
+  std::mt19937_64 rng(fresh_seed());
+  for (int trial = 0; trial < 40; ++trial) {
+    const int ranks = 1 + static_cast<int>(rng() % 12), slots = 1 + static_cast<int>(rng() % 3);
+    Group g{ranks, slots, std::vector<int>(static_cast<size_t>(ranks) * slots), std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
+    for (int e = 0; e < ranks * slots; ++e) g.replica[e] = rng() % 3 == 0 ? e / slots : static_cast<int32_t>(rng() % ranks);
+    std::uniform_real_distribution<double> exponent(-12.0, 12.0);
+    std::vector<std::vector<double>> ws(4), fs(4);
+    for (int k = 0; k < 4; ++k) {
+      ws[k].resize(static_cast<size_t>(ranks) * slots);
+      fs[k].resize(ranks);
+      for (double& v : ws[k]) v = rng() % 5 == 0 ? 0.0 : std::pow(10.0, exponent(rng));
+      for (double& v : fs[k]) v = rng() % 5 == 0 ? 0.0 : std::pow(10.0, exponent(rng));
+      context() = "self edges, trial " + std::to_string(trial) + " case " + std::to_string(k);
+      check_flow_alone(g, ws[k], fs[k], 0.25e-9);
+    }
+    for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
+      const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, LPLB_PRECISION_FLOAT64, method);
+      for (int k = 0; k < 4; ++k) {
+        context() = "self edges, trial " + std::to_string(trial) + " case " + std::to_string(k) +
+                    (method == LPLB_MINMAX_METHOD_FLOW ? ", flow" : ", ipm");
+        CHECK_MSG(results[k].status == LPLB_STATUS_OPTIMAL, "status " + std::to_string(results[k].status));
+        const double delta = 1e-9 * (1 + results[k].max_load);
+        CHECK(split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], results[k].max_load + delta, delta / 4));
+        CHECK(!split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], results[k].lower_bound - delta, delta / 4));
+      }
+    }
   }
 }
 

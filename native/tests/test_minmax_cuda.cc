@@ -180,6 +180,7 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   random_loads(rng, g, count, &fixed, &slot);
   const int edges = g.ranks * g.slots;
   const double tolerance = precision == LPLB_PRECISION_FLOAT64 ? 1e-9 : 1e-6;
+  // The reference: the CPU solver by the exact method, whichever method the device runs.
   Results cpu;
   cpu.resize(count, edges);
   lplb_minmax_workspace* cpu_ws = workspace(g, LPLB_PRECISION_FLOAT64, LPLB_BACKEND_CPU);
@@ -232,6 +233,11 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
       fail(where + ": max_load " + std::to_string(gpu.max_load[b]) + ", CPU " + std::to_string(cpu.max_load[b]));
     }
     if (gpu.gap[b] > tolerance) fail(where + ": gap " + std::to_string(gpu.gap[b]) + " with status optimal");
+    // The device's lower bound must not pass the CPU's certified max load (the optimum is between).
+    if (gpu.lower[b] > cpu.max_load[b] * (1 + 1e-12) + 1e-300) {
+      fail(where + ": lower bound " + std::to_string(gpu.lower[b]) + " above the CPU's max load " +
+           std::to_string(cpu.max_load[b]));
+    }
     const double host_relative = std::abs(host_gpu.max_load[b] - cpu.max_load[b]) / std::max(1.0, cpu.max_load[b]);
     if (host_relative > 2 * tolerance + 1e-12) fail(where + ": host path max_load differs from the CPU's");
   }

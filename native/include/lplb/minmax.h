@@ -58,7 +58,7 @@ typedef struct lplb_minmax_solution {
   double* max_load;     /* [batch] */
   double* lower_bound;  /* [batch] */
   double* gap;          /* [batch] (max_load - lower_bound) / max_load, 0 when max_load is 0 */
-  int32_t* iterations;  /* [batch] specialised iterations plus any general ones */
+  int32_t* iterations;  /* [batch] search phases (FLOW) or iterations (IPM), plus any of the fallbacks */
 } lplb_minmax_solution;
 
 typedef struct lplb_minmax_workspace lplb_minmax_workspace;
@@ -89,7 +89,11 @@ lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb
                                     const lplb_minmax_solution* out, void* stream);
 
 /* Chooses the method, on the CPU and in the CUDA kernel alike (a group the kernel leaves
- * unsettled in lplb_minmax_solve_batch is solved again on the CPU). */
+ * unsettled in lplb_minmax_solve_batch is solved again on the CPU). FLOW works in float64
+ * whatever the precision (which then only sets the default tolerance); its search phases are
+ * limited by the group's size (16 x (n_ranks + n_ranks x n_slots) + 64), not by max_iterations.
+ * It settles groups down to tolerances of about 1e-12; below that it may leave them to the
+ * fallbacks. */
 lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method);
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);

@@ -103,19 +103,28 @@ LPLB_FLOW_HD inline void build_incidence(int32_t n_ranks, int32_t n_edges, const
 }
 
 // Density of the marked set: its fixed loads and the edges with both ends inside, per rank.
+// `member[r] == stamp` picks the set (in_set with stamp 1, or the ranks a search marked).
 LPLB_FLOW_HD inline double set_density(const Structure& s, const double* fixed, const double* weight,
-                                       const int32_t* in_set) {
+                                       const int32_t* member, int32_t stamp = 1) {
   double sum = 0;
   int32_t size = 0;
   for (int32_t r = 0; r < s.n_ranks; ++r) {
-    if (!in_set[r]) continue;
+    if (member[r] != stamp) continue;
     sum += fixed[r];
     ++size;
   }
   for (int32_t e = 0; e < s.n_edges; ++e) {
-    if (in_set[s.from[e]] && in_set[s.to[e]]) sum += weight[e];
+    if (member[s.from[e]] == stamp && member[s.to[e]] == stamp) sum += weight[e];
   }
   return size > 0 ? sum / size : 0;
+}
+
+// A rank short of the level by less than this fraction counts as at the level (rounding).
+constexpr double kShortfall = 1e-14;
+
+// `value` within [0, weight], exactly weight at the top.
+LPLB_FLOW_HD inline double keep_within(double value, double weight) {
+  return value < 0 ? 0 : (value > weight ? weight : value);
 }
 
 // Moves load along a spanning forest of the edges with load so that every rank but each tree's
@@ -151,12 +160,12 @@ LPLB_FLOW_HD inline void tree_pass(const Structure& s, const double* weight, dou
     if (e < 0) continue;
     // Positive: v sends to its parent. As kept load, the edge moves from[e] -> to[e] by lowering
     // kept[e], down to 0, or the other way, up to weight[e].
-    double send = load[v] - level;
-    const double toward_to = from[e] == v ? send : -send;
-    double moved = toward_to < kept[e] ? toward_to : kept[e];
-    moved = moved > kept[e] - weight[e] ? moved : kept[e] - weight[e];
-    kept[e] -= moved;
-    send = from[e] == v ? moved : -moved;
+    const double excess = load[v] - level;
+    const double toward_to = from[e] == v ? excess : -excess;
+    const double moved_kept = keep_within(kept[e] - toward_to, weight[e]);
+    const double moved = kept[e] - moved_kept;
+    kept[e] = moved_kept;
+    const double send = from[e] == v ? moved : -moved;
     load[v] -= send;
     load[from[e] == v ? to[e] : from[e]] += send;
   }
@@ -190,10 +199,9 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
   for (int32_t sweep = 0; sweep < kLevellingSweeps; ++sweep) {
     for (int32_t e = 0; e < s.n_edges; ++e) {
       const int32_t a = from[e], b = to[e];
-      double move = 0.5 * (load[a] - load[b]);
-      move = move < kept[e] ? move : kept[e];
-      move = move > kept[e] - weight[e] ? move : kept[e] - weight[e];
-      kept[e] -= move;
+      const double moved = keep_within(kept[e] - 0.5 * (load[a] - load[b]), weight[e]);
+      const double move = kept[e] - moved;
+      kept[e] = moved;
       load[a] -= move;
       load[b] += move;
     }
@@ -212,9 +220,11 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
 
   int32_t steps = 0, stamp = 0;
   tree_pass(s, weight, level, ++stamp, scratch);
-  // A rank is short of the level only by more than rounding, so that a stuck search proves a
-  // denser set; it is above the level when over by more than the slack.
-  constexpr double kShortfall = 1e-14;
+  // A rank is short of the level only by more than rounding, and a rank is above it when over by
+  // more than the slack. A stuck search proves a denser set when the ranks reached, each at
+  // most `shortfall_fraction` short, cannot make up for one rank over by the slack: so the
+  // fraction is below slack / n (1e-14 unless the tolerance is very tight).
+  const double shortfall_fraction = kShortfall < 0.5 * slack / n ? kShortfall : 0.5 * slack / n;
   for (;;) {
     // One phase: a breadth-first search from every rank above the level at once, over edges
     // that can move load away from the searching end; then load goes down the search forest to
@@ -233,7 +243,7 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
     if (tail == 0) break;
     if (++steps > max_steps) return {Outcome::kStepLimit, level, steps};
     const int32_t roots = tail;
-    const double floor_level = level * (1 - kShortfall);
+    const double floor_level = level * (1 - shortfall_fraction);
     bool short_found = false;
     // The search stops once the ranks found short of the level could take all the excess.
     double shortfall = 0;
@@ -271,13 +281,7 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
         if (!(amount > 0)) continue;
         for (int32_t v = target, e; (e = parent[v]) >= 0;) {
           const bool forward = to[e] == v;
-          if (forward) {
-            kept[e] -= amount;
-            if (kept[e] < 0) kept[e] = 0;
-          } else {
-            kept[e] += amount;
-            if (kept[e] > weight[e]) kept[e] = weight[e];
-          }
+          kept[e] = keep_within(forward ? kept[e] - amount : kept[e] + amount, weight[e]);
           v = forward ? from[e] : to[e];
         }
         load[root] -= amount;
@@ -287,9 +291,9 @@ LPLB_FLOW_HD inline Result solve(const Structure& s, const double* fixed, const 
     }
     // Stuck: the ranks reached hold all the load of the edges between them and none of the
     // edges leaving them, and are at or above the level, some above: a denser set.
-    for (int32_t r = 0; r < n; ++r) scratch.in_set[r] = mark[r] == stamp;
-    const double density = set_density(s, fixed, weight, scratch.in_set);
+    const double density = set_density(s, fixed, weight, mark, stamp);
     if (!(density > level)) return {Outcome::kNumerical, level, steps};
+    for (int32_t r = 0; r < n; ++r) scratch.in_set[r] = mark[r] == stamp;
     level = density;
     tree_pass(s, weight, level, ++stamp, scratch);
   }

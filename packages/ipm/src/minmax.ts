@@ -32,7 +32,7 @@ export interface MinMaxGroup {
 }
 
 /**
- * How the CPU solves a group:
+ * How a group is solved, on the CPU and in the CUDA kernel alike:
  * - `"flow"` (default): exact augmenting paths. The optimum is the largest density of a set of
  *   ranks (their fixed loads plus the loads of slots with both ends inside, per rank); the
  *   method raises a level through such densities and moves load along paths of slots until no
@@ -40,7 +40,10 @@ export interface MinMaxGroup {
  * - `"ipm"`: a Mehrotra interior-point method specialised to the LP's structure.
  *
  * Either way a group the method leaves uncertified falls back to the other solvers (the IPM
- * iterations, then the general solver), and every answer is certified the same way.
+ * iterations, then the general solver), and every answer is certified the same way. `"flow"`
+ * works in float64 whatever `precision` says (which then only sets the default tolerance), its
+ * search phases are limited by the group's size rather than `maxIterations`, and it settles
+ * groups down to tolerances of about 1e-12 (below that it may leave them to the fallbacks).
  */
 export type MinMaxMethod = "flow" | "ipm";
 
