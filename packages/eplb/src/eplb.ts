@@ -8,8 +8,8 @@
  */
 import { expectInteger, expectOptions, InvalidArgumentError, invalid } from "@lplb/errors";
 import { expectArrayLike, MAX_SLOTS, readLoadMatrix, readLoadRow } from "./input.js";
-import { PackScratch, packBalanced, ReplicateScratch, replicate, SortScratch } from "./kernels.js";
-import { LayerPlanner, type PlanShape } from "./layer-planner.js";
+import { BalancedPackingScratch, packBalanced, ReplicateScratch, replicate } from "./kernels.js";
+import { Planner, type PlanShape } from "./planner.js";
 
 /** Result of {@link balancedPacking}. */
 export interface PackingResult {
@@ -56,7 +56,7 @@ export interface RebalanceResult {
    * original, first), padded with -1 to {@link maxLogCount}. A view of {@link log2phyTable}.
    *
    * The rows (one small typed array per layer and expert, about 15,000 for DeepSeek-V3) are created
-   * on first access, which costs about as much as the whole plan; read `log2phyTable` where speed
+   * on first access, which adds about a third to the plan's time; read `log2phyTable` where speed
    * matters. The property is an own enumerable accessor, so spreading, `structuredClone` and
    * `JSON.stringify` see it.
    */
@@ -103,16 +103,7 @@ export function balancedPacking(weight: ArrayLike<number>, numPacks: number): Pa
   expectInteger("numPacks", numPacks, 1, n);
   if (n % numPacks !== 0) invalid("numPacks", `a divisor of weight.length (${n})`, numPacks);
   const position = new Int32Array(n);
-  packBalanced(
-    values,
-    new Uint32Array(values.buffer),
-    n,
-    numPacks,
-    position,
-    new Int32Array(n),
-    new SortScratch(n, 1),
-    new PackScratch(numPacks),
-  );
+  packBalanced(values, new Int32Array(values.buffer), n, numPacks, position, new BalancedPackingScratch(n, numPacks));
   const perPack = n / numPacks;
   const packIndex = new Int32Array(n);
   const rankInPack = new Int32Array(n);
@@ -142,9 +133,31 @@ export function replicateExperts(weight: ArrayLike<number>, numPhysical: number)
   expectInteger("numPhysical", numPhysical, n, MAX_SLOTS);
   const phy2log = new Int32Array(numPhysical);
   const phyRank = new Int32Array(numPhysical);
-  const logcnt = new Int32Array(n);
-  replicate(load, n, numPhysical, phy2log, phyRank, logcnt, new ReplicateScratch(n));
+  const logcnt = new Int32Array(n).fill(1);
+  const experts = new Int32Array(n);
+  for (let i = 0; i < n; i++) phy2log[i] = experts[i] = i;
+  // The experts are listed by id, so an expert's place in the list is its id.
+  const extras = numPhysical - n;
+  replicate(load, logcnt, experts, 0, n, extras, phy2log.subarray(n), phyRank.subarray(n), new ReplicateScratch(n));
   return { phy2log, phyRank, logcnt };
+}
+
+/** Largest plan (layers x physical slots) whose planner is kept for the next call: about 30 bytes each. */
+const MAX_KEPT_PLANNER_SLOTS = 2 ** 18;
+
+/**
+ * The planner of the latest call, kept for the next call of the same shape, which then allocates no
+ * scratch buffers (a few hundred kilobytes for DeepSeek-V3). Planning runs no user code (all
+ * arguments are read before), so two calls never use it at once.
+ */
+let keptPlanner: Planner | undefined;
+
+/** A planner for `shape` and `numLayers`: the kept one if it fits. */
+function plannerFor(shape: PlanShape, numLayers: number): Planner {
+  if (keptPlanner?.fits(shape, numLayers)) return keptPlanner;
+  const planner = new Planner(shape, numLayers);
+  if (numLayers * shape.numPhysical <= MAX_KEPT_PLANNER_SLOTS) keptPlanner = planner;
+  return planner;
 }
 
 /** Validates the counts of a plan and returns its shape (throws with the caller's argument names). */
@@ -205,9 +218,16 @@ export function rebalanceExpertsHierarchical(
     invalid("numGroups", `a multiple of numNodes (${shape.numNodes})`, shape.numGroups);
   }
   const phy2log = new Int32Array(shape.numPhysical);
+  const logcnt = new Int32Array(numExperts).fill(1);
+  const planner = plannerFor(shape, 1);
+  const width = planner.replicate(loads, logcnt);
+  const log2phy = new Int32Array(numExperts * width);
+  planner.place(phy2log, log2phy, width);
+  // The replica rank of a slot is its place in its expert's log2phy row.
   const phyRank = new Int32Array(shape.numPhysical);
-  const logcnt = new Int32Array(numExperts);
-  new LayerPlanner(shape).plan(loads, 0, phy2log, phyRank, 0, logcnt, 0);
+  for (let e = 0; e < numExperts; e++) {
+    for (let rank = 0; rank < logcnt[e]; rank++) phyRank[log2phy[e * width + rank]] = rank;
+  }
   return { phy2log, phyRank, logcnt };
 }
 
@@ -237,8 +257,6 @@ export function rebalanceExperts(weight: readonly ArrayLike<number>[], options: 
     numGpus: "options.numGpus",
   });
   const hierarchical = shape.numGroups % shape.numNodes === 0;
-  const planner = new LayerPlanner(hierarchical ? shape : { ...shape, numGroups: 1, numNodes: 1 });
-
   const numLayers = weight.length;
   const numReplicas = shape.numPhysical;
   if (numLayers * numReplicas > MAX_SLOTS) {
@@ -248,21 +266,9 @@ export function rebalanceExperts(weight: readonly ArrayLike<number>[], options: 
       numReplicas,
     );
   }
-  const phy2logAll = new Int32Array(numLayers * numReplicas);
-  const phyRankAll = new Int32Array(numLayers * numReplicas);
-  const logcntAll = new Int32Array(numLayers * numExperts);
-  const phy2log: Int32Array[] = new Array(numLayers);
-  const logcnt: Int32Array[] = new Array(numLayers);
-  for (let layer = 0; layer < numLayers; layer++) {
-    const physicalOffset = layer * numReplicas;
-    const logicalOffset = layer * numExperts;
-    planner.plan(loads!, logicalOffset, phy2logAll, phyRankAll, physicalOffset, logcntAll, logicalOffset);
-    phy2log[layer] = phy2logAll.subarray(physicalOffset, physicalOffset + numReplicas);
-    logcnt[layer] = logcntAll.subarray(logicalOffset, logicalOffset + numExperts);
-  }
-  let maxLogCount = 1;
-  for (let i = 0; i < logcntAll.length; i++) if (logcntAll[i] > maxLogCount) maxLogCount = logcntAll[i];
-
+  const planner = plannerFor(hierarchical ? shape : { ...shape, numGroups: 1, numNodes: 1 }, numLayers);
+  const logcntAll = new Int32Array(numLayers * numExperts).fill(1);
+  const maxLogCount = planner.replicate(loads!, logcntAll);
   if (numLayers * numExperts * maxLogCount > MAX_SLOTS) {
     throw new InvalidArgumentError(
       "weight",
@@ -270,14 +276,17 @@ export function rebalanceExperts(weight: readonly ArrayLike<number>[], options: 
         "fewer layers per call or fewer replicas keep it smaller",
     );
   }
-  const log2phyTable = new Int32Array(numLayers * numExperts * maxLogCount).fill(-1);
+  const phy2logAll = new Int32Array(numLayers * numReplicas);
+  const log2phyTable = new Int32Array(numLayers * numExperts * maxLogCount);
+  planner.place(phy2logAll, log2phyTable, maxLogCount);
+  const phy2log: Int32Array[] = new Array(numLayers);
+  const logcnt: Int32Array[] = new Array(numLayers);
+  // The (buffer, offset, length) constructor is cheaper than subarray.
+  const phy2logBuffer = phy2logAll.buffer;
+  const logcntBuffer = logcntAll.buffer;
   for (let layer = 0; layer < numLayers; layer++) {
-    const physicalOffset = layer * numReplicas;
-    const tableOffset = layer * numExperts * maxLogCount;
-    for (let slot = 0; slot < numReplicas; slot++) {
-      const p = physicalOffset + slot;
-      log2phyTable[tableOffset + phy2logAll[p] * maxLogCount + phyRankAll[p]] = slot;
-    }
+    phy2log[layer] = new Int32Array(phy2logBuffer, layer * numReplicas * 4, numReplicas);
+    logcnt[layer] = new Int32Array(logcntBuffer, layer * numExperts * 4, numExperts);
   }
 
   const result = {
@@ -290,23 +299,36 @@ export function rebalanceExperts(weight: readonly ArrayLike<number>[], options: 
   return Object.defineProperty(result, "log2phy", {
     enumerable: true,
     configurable: true,
-    get(): Int32Array[][] {
-      const rows = log2phyRows(log2phyTable, numLayers, numExperts, maxLogCount);
-      // Later reads get the rows as a plain value.
-      Object.defineProperty(result, "log2phy", { value: rows, enumerable: true, writable: false, configurable: false });
-      return rows;
-    },
+    get: readLog2phyRows,
   }) as RebalanceResult;
+}
+
+/**
+ * The getter of `log2phy`: builds the rows from the plan's `log2phyTable` and stores them as a plain
+ * value for later reads. It is one function for all plans, reading the plan from `this`: V8 keeps an
+ * accessor in the object's hidden class, so a closure per plan would give each plan its own hidden
+ * class, which holds the plan and its rows until a full garbage collection (every minor collection
+ * then copies about 15,000 rows per plan made since the last full one).
+ */
+function readLog2phyRows(this: RebalanceResult): Int32Array[][] {
+  const rows = log2phyRows(this.log2phyTable, this.phy2log.length, this.logcnt[0].length, this.maxLogCount);
+  Object.defineProperty(this, "log2phy", { value: rows, enumerable: true, writable: false, configurable: false });
+  return rows;
 }
 
 /** Views of `table` as `rows[layer][expert]`, each `width` wide. */
 function log2phyRows(table: Int32Array, numLayers: number, numExperts: number, width: number): Int32Array[][] {
+  // The (buffer, offset, length) constructor is cheaper than subarray for many small views, and
+  // reading `table.buffer` once instead of per row halves the cost.
+  const buffer = table.buffer;
+  const rowBytes = width * Int32Array.BYTES_PER_ELEMENT;
   const rows: Int32Array[][] = new Array(numLayers);
+  let byteOffset = table.byteOffset;
   for (let layer = 0; layer < numLayers; layer++) {
     const layerRows: Int32Array[] = new Array(numExperts);
     for (let e = 0; e < numExperts; e++) {
-      // The (buffer, offset, length) constructor is cheaper than subarray for many small views.
-      layerRows[e] = new Int32Array(table.buffer, (layer * numExperts + e) * width * 4, width);
+      layerRows[e] = new Int32Array(buffer, byteOffset, width);
+      byteOffset += rowBytes;
     }
     rows[layer] = layerRows;
   }

@@ -5,11 +5,13 @@
  *
  * EPLB's inner loops compare loads that arrive in no predictable order, so the kernels favour
  * branch-free work: a radix sort instead of a comparison sort, and selections computed with integer
- * masks on float32 bit patterns instead of heaps that branch on every comparison.
+ * masks on float32 bit patterns instead of heaps that branch on every comparison. Long loops whose
+ * arrays come from variables of more than one typed-array kind, or code that runs only after such a
+ * loop, are kept in functions of their own, so that V8 compiles each with complete type feedback.
  */
 
 /** Up to this many items, insertion sort beats the radix sort's fixed cost. */
-const INSERTION_SORT_MAX = 32;
+const INSERTION_SORT_MAX = 16;
 
 /** Smallest power of two >= n. */
 export function tournamentSize(n: number): number {
@@ -18,21 +20,27 @@ export function tournamentSize(n: number): number {
   return size;
 }
 
-/** Buckets of the last radix pass per segment: the top byte of a non-negative float32 is below 128. */
-const TOP_DIGITS = 128;
+/**
+ * Most buckets of one radix run's last pass (segments x top-byte values). Segments are sorted in
+ * runs of as many as fit, so that the low-byte histograms are shared by many segments.
+ */
+const MAX_LAST_BUCKETS = 4096;
+
+/** Most items of one radix run: its keys, order and buffers stay in the first-level cache. */
+const MAX_RUN_ITEMS = 2048;
 
 /** Reusable buffers of {@link sortDescending}, sized for its largest call. */
 export class SortScratch {
   readonly spare: Int32Array;
   /** Last-pass bucket of every item, computed with the histograms. */
   readonly lastBucket: Int32Array;
-  /** Three 256-bucket histograms for the low bytes, then 128 buckets of the top byte per segment. */
+  /** Three 256-bucket histograms for the low bytes, then the last pass's buckets. */
   readonly histogram: Int32Array;
 
-  constructor(maxItems: number, maxSegments: number) {
+  constructor(maxItems: number) {
     this.spare = new Int32Array(maxItems);
     this.lastBucket = new Int32Array(maxItems);
-    this.histogram = new Int32Array(768 + TOP_DIGITS * maxSegments);
+    this.histogram = new Int32Array(768 + MAX_LAST_BUCKETS);
   }
 }
 
@@ -41,86 +49,156 @@ export class SortScratch {
  * `floor(i / segmentSize)`), then by value descending, then by index ascending: a stable descending
  * sort of each segment, all segments at once.
  *
- * `values` are non-negative float32 numbers (never -0) and `bits` is a `Uint32Array` view of the same
+ * `values` are non-negative float32 numbers (never -0) and `bits` is an `Int32Array` view of the same
  * memory. For such numbers the bit pattern orders like the value, so a least-significant-digit radix
  * sort on the bytes needs no comparison at all; its last pass sorts by segment and top byte
- * together. Short segments use insertion sort instead.
+ * together. Usually two passes (the top 16 bits) and an insertion sort that moves few items finish
+ * the job; short segments use insertion sort alone.
  */
 export function sortDescending(
   values: Float32Array,
-  bits: Uint32Array,
+  bits: Int32Array,
   n: number,
   segmentSize: number,
   order: Int32Array,
   scratch: SortScratch,
 ): void {
-  if (segmentSize <= INSERTION_SORT_MAX) {
-    for (let start = 0; start < n; start += segmentSize) {
-      const end = start + segmentSize;
-      for (let i = start; i < end; i++) {
-        const value = values[i];
-        let j = i - 1;
-        // Strictly smaller values move right, so equal values keep index order.
-        while (j >= start && values[order[j]] < value) {
-          order[j + 1] = order[j];
-          j--;
-        }
-        order[j + 1] = i;
-      }
-    }
-    return;
-  }
+  // Two functions, so that each is compiled with the type feedback of its own calls.
+  if (segmentSize <= INSERTION_SORT_MAX) insertionSortDescending(values, n, segmentSize, order);
+  else radixSortDescending(bits, n, segmentSize, order, scratch);
+}
 
-  const segments = (n / segmentSize) | 0;
+/** {@link sortDescending} by insertion sort. */
+function insertionSortDescending(values: Float32Array, n: number, segmentSize: number, order: Int32Array): void {
+  for (let start = 0; start < n; start += segmentSize) {
+    const end = start + segmentSize;
+    for (let i = start; i < end; i++) {
+      const value = values[i];
+      let j = i - 1;
+      // Strictly smaller values move right, so equal values keep index order.
+      while (j >= start && values[order[j]] < value) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = i;
+    }
+  }
+}
+
+/** {@link sortDescending} by radix sort, in runs of whole segments. */
+function radixSortDescending(
+  bits: Int32Array,
+  n: number,
+  segmentSize: number,
+  order: Int32Array,
+  scratch: SortScratch,
+): void {
+  // The top byte (sign and high exponent bits) of real loads takes few values; the last pass needs
+  // buckets only for those.
+  const topBounds = topByteBounds(bits, n);
+  const minTop = topBounds >>> 8;
+  const topRange = (topBounds & 255) - minTop + 1;
+  const segmentsPerRun = Math.min(Math.floor(MAX_LAST_BUCKETS / topRange), Math.floor(MAX_RUN_ITEMS / segmentSize));
+  const runLength = segmentSize * Math.max(1, segmentsPerRun);
+  for (let start = 0; start < n; start += runLength) {
+    const end = Math.min(n, start + runLength);
+    // Two passes order by the top 16 bits, which almost always leaves few items out of place;
+    // where it does not, all four passes run.
+    if (!radixRun(bits, start, end, segmentSize, minTop, topRange, order, scratch, 2)) {
+      radixRun(bits, start, end, segmentSize, minTop, topRange, order, scratch, 0);
+    }
+  }
+}
+
+/**
+ * The smallest and largest top byte of `bits[0..n)`, as `smallest << 8 | largest`. A function of its
+ * own: V8 compiles a long loop while it runs, and code after the loop that has not run yet would
+ * lack type feedback, which here made every call leave the compiled code.
+ */
+function topByteBounds(bits: Int32Array, n: number): number {
+  let minTop = bits[0] >>> 24;
+  let maxTop = minTop;
+  for (let i = 1; i < n; i++) {
+    const top = bits[i] >>> 24;
+    if (top < minTop) minTop = top;
+    if (top > maxTop) maxTop = top;
+  }
+  return (minTop << 8) | maxTop;
+}
+
+/**
+ * {@link sortDescending} of the whole segments `[start, end)` by a radix sort: passes on the low
+ * bytes from `firstPass` (0 to 2), and a last one on the segment and the top byte (`minTop` to
+ * `minTop + topRange - 1`). From `firstPass` 2, the items are then ordered by their top 16 bits and
+ * an insertion sort finishes each segment, unless it would move more than one item per item on
+ * average: then it stops and returns false, leaving `order` unfinished.
+ */
+function radixRun(
+  bits: Int32Array,
+  start: number,
+  end: number,
+  segmentSize: number,
+  minTop: number,
+  topRange: number,
+  order: Int32Array,
+  scratch: SortScratch,
+  firstPass: number,
+): boolean {
+  const n = end - start;
   const histogram = scratch.histogram;
   const lastBucket = scratch.lastBucket;
-  const histogramEnd = 768 + TOP_DIGITS * segments;
-  histogram.fill(0, 0, histogramEnd);
+  const histogramEnd = 768 + ((n / segmentSize) | 0) * topRange;
+  histogram.fill(0, firstPass * 256, histogramEnd);
   // Bucket `top - digit`: ascending buckets hold descending digits.
-  for (let segment = 0, i = 0; segment < segments; segment++) {
-    const topOfSegment = 768 + segment * TOP_DIGITS + (TOP_DIGITS - 1);
-    const end = i + segmentSize;
-    for (; i < end; i++) {
+  for (let i = start, topOfSegment = 767 + topRange + minTop; i < end; topOfSegment += topRange) {
+    for (const segmentEnd = i + segmentSize; i < segmentEnd; i++) {
       const b = bits[i];
-      histogram[255 - (b & 255)]++;
-      histogram[511 - ((b >>> 8) & 255)]++;
+      if (firstPass === 0) {
+        histogram[255 - (b & 255)]++;
+        histogram[511 - ((b >>> 8) & 255)]++;
+      }
       histogram[767 - ((b >>> 16) & 255)]++;
       const last = topOfSegment - (b >>> 24);
       lastBucket[i] = last;
       histogram[last]++;
     }
   }
+  // A pass that puts every item into one bucket does not reorder anything. The passes alternate
+  // between `order` and the spare buffer, starting so that the last one writes `order`.
+  let passes = 0;
+  for (let pass = firstPass; pass < 4; pass++) {
+    passes += histogram[firstBucketOf(bits, lastBucket, start, pass)] === n ? 0 : 1;
+  }
   // `source` null stands for the identity order, which is where the items start.
   let source: Int32Array | null = null;
-  let target = order;
-  let spare = scratch.spare;
-  for (let pass = 0; pass < 4; pass++) {
+  let target = passes % 2 === 1 ? order : scratch.spare;
+  let spare = passes % 2 === 1 ? scratch.spare : order;
+  for (let pass = firstPass; pass < 4; pass++) {
     const base = pass * 256;
-    const end = pass < 3 ? base + 256 : histogramEnd;
+    const bucketsEnd = pass < 3 ? base + 256 : histogramEnd;
     const shift = pass * 8;
     const top = base + 255;
-    // A pass that puts every item into one bucket does not reorder anything.
-    const firstBucket = pass < 3 ? top - ((bits[0] >>> shift) & 255) : lastBucket[0];
-    if (histogram[firstBucket] === n) continue;
-    let sum = 0;
-    for (let d = base; d < end; d++) {
+    if (histogram[firstBucketOf(bits, lastBucket, start, pass)] === n) continue;
+    // Bucket offsets start at `start`: the run's place in `order`.
+    let sum = start;
+    for (let d = base; d < bucketsEnd; d++) {
       const count = histogram[d];
       histogram[d] = sum;
       sum += count;
     }
     if (pass === 3) {
       if (source === null) {
-        for (let i = 0; i < n; i++) target[histogram[lastBucket[i]]++] = i;
+        for (let i = start; i < end; i++) target[histogram[lastBucket[i]]++] = i;
       } else {
-        for (let k = 0; k < n; k++) {
+        for (let k = start; k < end; k++) {
           const i = source[k];
           target[histogram[lastBucket[i]]++] = i;
         }
       }
     } else if (source === null) {
-      for (let i = 0; i < n; i++) target[histogram[top - ((bits[i] >>> shift) & 255)]++] = i;
+      for (let i = start; i < end; i++) target[histogram[top - ((bits[i] >>> shift) & 255)]++] = i;
     } else {
-      for (let k = 0; k < n; k++) {
+      for (let k = start; k < end; k++) {
         const i = source[k];
         target[histogram[top - ((bits[i] >>> shift) & 255)]++] = i;
       }
@@ -129,137 +207,210 @@ export function sortDescending(
     target = spare;
     spare = source;
   }
-  if (source === null) {
-    for (let i = 0; i < n; i++) order[i] = i;
-  } else if (source !== order) {
-    for (let k = 0; k < n; k++) order[k] = source[k];
+  if (source === null) for (let i = start; i < end; i++) order[i] = i;
+  if (firstPass === 0) return true;
+  // Stable insertion sort by all bits: items move only past strictly smaller ones, so equal items
+  // keep the index order the passes gave them.
+  let movesLeft = n;
+  for (let segmentStart = start; segmentStart < end; segmentStart += segmentSize) {
+    const segmentEnd = segmentStart + segmentSize;
+    for (let k = segmentStart + 1; k < segmentEnd; k++) {
+      const item = order[k];
+      const b = bits[item];
+      let j = k - 1;
+      if (bits[order[j]] >= b) continue;
+      do {
+        order[j + 1] = order[j];
+        j--;
+      } while (j >= segmentStart && bits[order[j]] < b);
+      order[j + 1] = item;
+      movesLeft -= k - 1 - j;
+      if (movesLeft < 0) return false;
+    }
   }
+  return true;
 }
 
-/** Key of a pack that can take no more items: above the bit pattern of every finite float32. */
-const FULL_PACK_KEY = 0x7fffffff;
+/** The bucket of pass `pass` (0-2: a low byte, 3: the last pass) that holds item `item`. */
+function firstBucketOf(bits: Int32Array, lastBucket: Int32Array, item: number, pass: number): number {
+  return pass < 3 ? pass * 256 + 255 - ((bits[item] >>> (pass * 8)) & 255) : lastBucket[item];
+}
+
+/**
+ * Load of a pack that can take no more items: its bit pattern is above that of every finite float32,
+ * so it never looks lightest. (Pack sums stay finite: loads sum to at most MAX_LOAD_SUM.)
+ */
+const FULL_PACK_LOAD = Number.POSITIVE_INFINITY;
 
 /** Up to this many packs, a branch-free scan finds the lightest pack faster than a tournament tree. */
 const SCAN_MAX_PACKS = 16;
 
 /** Reusable buffers of {@link packGreedy}, sized for its largest call. */
 export class PackScratch {
+  /**
+   * Per segment and pack: running float32 load (FULL_PACK_LOAD once the pack is full, and for the
+   * padding leaves of a tournament tree) and item count.
+   */
   readonly load: Float32Array;
   /** Bit patterns of `load`, which order like the loads (they are non-negative). */
   readonly loadBits: Int32Array;
   readonly count: Int32Array;
-  /** `loadBits` of an open pack; FULL_PACK_KEY for a full pack or a padding leaf, so it never wins. */
-  readonly key: Int32Array;
   readonly tree: Int32Array;
 
-  constructor(maxPacks: number) {
+  constructor(maxPacks: number, maxSegments: number) {
     const size = tournamentSize(maxPacks);
-    this.load = new Float32Array(size);
+    const scanned = maxPacks <= SCAN_MAX_PACKS;
+    this.load = new Float32Array(scanned ? maxPacks * maxSegments : size);
     this.loadBits = new Int32Array(this.load.buffer);
-    this.count = new Int32Array(size);
-    this.key = new Int32Array(size);
-    this.tree = new Int32Array(2 * size);
+    this.count = new Int32Array(this.load.length);
+    this.tree = new Int32Array(scanned ? 0 : 2 * size);
   }
 }
 
 /**
- * Greedy balanced packing of the items `order[start..start+n)`, already sorted by value descending,
- * into `numPacks` packs of `n / numPacks` items: each item goes to the pack with the smallest
- * float32 running sum among the packs that are not full, ties to the lowest pack index. Writes
- * `position[item] = pack * (n / numPacks) + rank`, where `rank` is the order of arrival in the pack:
- * the item's place when the packs are laid out one after another.
+ * Greedy balanced packing of `numSegments` independent segments of `segmentLength` items each, item
+ * `i` weighing `values[order[orderOffset + i]]`. The items of segment `s` (from `s * segmentLength`,
+ * sorted by value descending) are visited in order and go into the segment's own `numPacks` packs of
+ * `segmentLength / numPacks` items: each to the pack with the smallest float32 running sum among the
+ * packs that are not full, ties to the lowest pack index. Writes `slot[s * segmentLength + k] = pack *
+ * (segmentLength / numPacks) + rank` for the k-th item of segment `s`, where `rank` is the order of
+ * arrival in the pack: the item's place when the packs are laid out one after another.
  *
  * Packs are compared by the bit patterns of their float32 loads as int32, which order like the loads
  * and allow branch-free selection: `(a - b) >> 31` is -1 exactly when `a < b` (both are below 2^31).
- * A few packs are scanned; many go into a tournament tree whose leaves are in index order, so that
- * the left child winning ties gives the lowest index.
+ * A few packs are scanned, the segments taking turns item by item: each item's choice waits for the
+ * previous item's pack sum of the same segment, and the turns of the other segments fill that wait.
+ * Many packs go into a tournament tree whose leaves are in index order, so that the left child winning
+ * ties gives the lowest index.
  */
 export function packGreedy(
   values: Float32Array,
   order: Int32Array,
-  start: number,
-  n: number,
+  orderOffset: number,
+  numSegments: number,
+  segmentLength: number,
   numPacks: number,
-  position: Int32Array,
+  slot: Int32Array,
   scratch: PackScratch,
 ): void {
-  const perPack = (n / numPacks) | 0;
-  const { load, loadBits, count, key, tree } = scratch;
-  const end = start + n;
+  const perPack = (segmentLength / numPacks) | 0;
+  const { load, loadBits, count, tree } = scratch;
   if (numPacks <= SCAN_MAX_PACKS) {
-    for (let p = 0; p < numPacks; p++) {
-      load[p] = 0;
-      count[p] = 0;
-      key[p] = 0;
+    // While the items are positive, the k-th of the first numPacks items finds packs 0..k-1 heavier
+    // and goes to pack k: that round needs no search when it holds for every segment.
+    let firstSearched = numPacks;
+    for (let item = numPacks - 2; item >= 0 && item < numSegments * segmentLength; item += segmentLength) {
+      if (!(values[order[orderOffset + item]] > 0)) firstSearched = 0;
     }
-    // Two independent scans (packs [0, half) and [half, numPacks)) halve the dependency chain; the
-    // upper half wins the final comparison only when strictly lighter.
-    const half = numPacks >> 1;
-    for (let k = start; k < end; k++) {
-      const item = order[k];
-      let best = key[0];
-      let pack = 0;
-      let upperBest = key[half];
-      let upperPack = half;
-      for (let p = 1; p < half; p++) {
-        const candidate = key[p];
-        const lighter = (candidate - best) >> 31;
-        best += (candidate - best) & lighter;
-        pack += (p - pack) & lighter;
-        const upperCandidate = key[half + p];
-        const upperLighter = (upperCandidate - upperBest) >> 31;
-        upperBest += (upperCandidate - upperBest) & upperLighter;
-        upperPack += (half + p - upperPack) & upperLighter;
+    for (let segment = 0, state = 0; segment < numSegments; segment++) {
+      for (let p = 0; p < numPacks; p++, state++) {
+        const item = segment * segmentLength + p;
+        const filled = p < firstSearched;
+        count[state] = filled ? 1 : 0;
+        load[state] = 0;
+        if (filled) {
+          slot[item] = p * perPack;
+          load[state] = perPack === 1 ? FULL_PACK_LOAD : values[order[orderOffset + item]];
+        }
       }
-      if (numPacks > 2 * half) {
-        const last = numPacks - 1;
-        const upperLighter = (key[last] - upperBest) >> 31;
-        upperBest += (key[last] - upperBest) & upperLighter;
-        upperPack += (last - upperPack) & upperLighter;
+    }
+    for (let k = firstSearched; k < segmentLength; k++) {
+      for (let segment = 0, first = 0, item = k; segment < numSegments; segment++) {
+        const end = first + numPacks;
+        let best = loadBits[first];
+        let pack = first;
+        let p = first;
+        // Blocks of eight packs reduce as a tree of pairs (fewer steps and no index arithmetic in the
+        // first round); the left side wins ties, so the lowest index does.
+        for (; p + 8 <= end; p += 8) {
+          const k0 = loadBits[p];
+          const k1 = loadBits[p + 1];
+          const k2 = loadBits[p + 2];
+          const k3 = loadBits[p + 3];
+          const k4 = loadBits[p + 4];
+          const k5 = loadBits[p + 5];
+          const k6 = loadBits[p + 6];
+          const k7 = loadBits[p + 7];
+          const l01 = (k1 - k0) >> 31;
+          const l23 = (k3 - k2) >> 31;
+          const l45 = (k5 - k4) >> 31;
+          const l67 = (k7 - k6) >> 31;
+          const b01 = k0 + ((k1 - k0) & l01);
+          const b23 = k2 + ((k3 - k2) & l23);
+          const b45 = k4 + ((k5 - k4) & l45);
+          const b67 = k6 + ((k7 - k6) & l67);
+          const i01 = l01 & 1;
+          const i23 = 2 + (l23 & 1);
+          const i45 = 4 + (l45 & 1);
+          const i67 = 6 + (l67 & 1);
+          const l03 = (b23 - b01) >> 31;
+          const l47 = (b67 - b45) >> 31;
+          const b03 = b01 + ((b23 - b01) & l03);
+          const b47 = b45 + ((b67 - b45) & l47);
+          const i03 = i01 + ((i23 - i01) & l03);
+          const i47 = i45 + ((i67 - i45) & l47);
+          const l07 = (b47 - b03) >> 31;
+          const blockBest = b03 + ((b47 - b03) & l07);
+          const blockPack = p + i03 + ((i47 - i03) & l07);
+          const lighter = (blockBest - best) >> 31;
+          best += (blockBest - best) & lighter;
+          pack += (blockPack - pack) & lighter;
+        }
+        for (; p < end; p++) {
+          const candidate = loadBits[p];
+          const lighter = (candidate - best) >> 31;
+          best += (candidate - best) & lighter;
+          pack += (p - pack) & lighter;
+        }
+        const rank = count[pack];
+        slot[item] = (pack - first) * perPack + rank;
+        count[pack] = rank + 1;
+        if (rank + 1 === perPack) load[pack] = FULL_PACK_LOAD;
+        else load[pack] += values[order[orderOffset + item]];
+        first += numPacks;
+        item += segmentLength;
       }
-      pack += (upperPack - pack) & ((upperBest - best) >> 31);
-      position[item] = pack * perPack + count[pack];
-      load[pack] += values[item];
-      key[pack] = ++count[pack] === perPack ? FULL_PACK_KEY : loadBits[pack];
     }
     return;
   }
   const size = tournamentSize(numPacks);
-  for (let p = 0; p < size; p++) {
-    load[p] = 0;
-    count[p] = 0;
-    key[p] = p < numPacks ? 0 : FULL_PACK_KEY;
-    tree[size + p] = p;
-  }
-  for (let node = size - 1; node >= 1; node--) {
-    const left = tree[2 * node];
-    const right = tree[2 * node + 1];
-    tree[node] = left + ((right - left) & ((key[right] - key[left]) >> 31));
-  }
-  for (let k = start; k < end; k++) {
-    const item = order[k];
-    const pack = tree[1];
-    position[item] = pack * perPack + count[pack];
-    load[pack] += values[item];
-    key[pack] = ++count[pack] === perPack ? FULL_PACK_KEY : loadBits[pack];
-    for (let node = (size + pack) >> 1; node >= 1; node >>= 1) {
+  for (let start = 0; start < numSegments * segmentLength; start += segmentLength) {
+    for (let p = 0; p < size; p++) {
+      load[p] = p < numPacks ? 0 : FULL_PACK_LOAD;
+      count[p] = 0;
+      tree[size + p] = p;
+    }
+    for (let node = size - 1; node >= 1; node--) {
       const left = tree[2 * node];
       const right = tree[2 * node + 1];
-      tree[node] = left + ((right - left) & ((key[right] - key[left]) >> 31));
+      tree[node] = left + ((right - left) & ((loadBits[right] - loadBits[left]) >> 31));
+    }
+    for (let k = start, end = start + segmentLength; k < end; k++) {
+      const pack = tree[1];
+      const rank = count[pack];
+      slot[k] = pack * perPack + rank;
+      count[pack] = rank + 1;
+      if (rank + 1 === perPack) load[pack] = FULL_PACK_LOAD;
+      else load[pack] += values[order[orderOffset + k]];
+      for (let node = (size + pack) >> 1; node >= 1; node >>= 1) {
+        const left = tree[2 * node];
+        const right = tree[2 * node + 1];
+        tree[node] = left + ((right - left) & ((loadBits[right] - loadBits[left]) >> 31));
+      }
     }
   }
 }
 
 /** Reusable buffers of {@link replicate}, sized for its largest call. */
 export class ReplicateScratch {
-  /** `load / copies` per expert. */
+  /** `load / copies` per expert of the list (after a call, each expert's final load per copy). */
   readonly ratio: Float32Array;
   /** Bit patterns of `ratio` (ordering like the ratios); -1 for padding leaves, so they never win. */
   readonly key: Int32Array;
   readonly tree: Int32Array;
 
-  constructor(maxLogical: number) {
-    const size = tournamentSize(maxLogical);
+  constructor(maxExperts: number) {
+    const size = tournamentSize(maxExperts);
     this.ratio = new Float32Array(size);
     this.key = new Int32Array(this.ratio.buffer);
     this.tree = new Int32Array(2 * size);
@@ -267,43 +418,44 @@ export class ReplicateScratch {
 }
 
 /**
- * Replicates `load[0..n)` into `numPhysical` physical experts: one copy each (physical `i < n` is
- * expert `i`), then every extra copy goes to the expert with the largest float32 `load / copies`,
- * ties to the lowest index. A tournament tree over the experts finds it in log2(n) branch-free
- * matches (see {@link packGreedy} for the comparison of bit patterns).
+ * Replicates `numExperts` experts: adds `extras` copies one at a time, each to the expert with the
+ * largest float32 `load[id] / count[id]`, ties to the lowest place in the list. Expert `i` of the
+ * list has index `id = experts[expertOffset + i]` into `load` and `count` (the copies so far, at
+ * least 1 each, updated here). Writes, for the t-th extra copy, the expert's place in the list to
+ * `extraExpert[t]` and its replica rank (its copies before it) to `extraRank[t]`; afterwards
+ * `scratch.ratio[i]` holds expert `i`'s final load per copy. A tournament tree over the experts finds
+ * each copy's expert in log2(numExperts) branch-free matches (see {@link packGreedy} for the
+ * comparison of bit patterns).
  */
 export function replicate(
   load: Float32Array,
-  n: number,
-  numPhysical: number,
-  phy2log: Int32Array,
-  phyRank: Int32Array,
-  logcnt: Int32Array,
+  count: Int32Array,
+  experts: Int32Array,
+  expertOffset: number,
+  numExperts: number,
+  extras: number,
+  extraExpert: Int32Array,
+  extraRank: Int32Array,
   scratch: ReplicateScratch,
 ): void {
-  for (let i = 0; i < n; i++) {
-    phy2log[i] = i;
-    phyRank[i] = 0;
-    logcnt[i] = 1;
-  }
-  if (numPhysical === n) return;
   const { ratio, key, tree } = scratch;
-  const size = tournamentSize(n);
-  for (let i = 0; i < size; i++) {
-    if (i < n) ratio[i] = load[i];
-    else key[i] = -1;
-    tree[size + i] = i;
+  const size = tournamentSize(numExperts);
+  for (let leaf = 0; leaf < size; leaf++) {
+    if (leaf < numExperts) ratio[leaf] = load[experts[expertOffset + leaf]];
+    else key[leaf] = -1;
+    tree[size + leaf] = leaf;
   }
   for (let node = size - 1; node >= 1; node--) {
     const left = tree[2 * node];
     const right = tree[2 * node + 1];
     tree[node] = left + ((right - left) & ((key[left] - key[right]) >> 31));
   }
-  for (let p = n; p < numPhysical; p++) {
+  for (let t = 0; t < extras; t++) {
     const top = tree[1];
-    phy2log[p] = top;
-    phyRank[p] = logcnt[top];
-    ratio[top] = load[top] / ++logcnt[top];
+    const expert = experts[expertOffset + top];
+    extraExpert[t] = top;
+    extraRank[t] = count[expert];
+    ratio[top] = load[expert] / ++count[expert];
     for (let node = (size + top) >> 1; node >= 1; node >>= 1) {
       const left = tree[2 * node];
       const right = tree[2 * node + 1];
@@ -312,26 +464,42 @@ export function replicate(
   }
 }
 
+/** Reusable buffers of {@link packBalanced}, sized for its largest call. */
+export class BalancedPackingScratch {
+  /** Items by value descending, and the slot of each in the packs, in that order. */
+  readonly order: Int32Array;
+  readonly slot: Int32Array;
+  readonly sort: SortScratch;
+  readonly pack: PackScratch;
+
+  constructor(maxItems: number, maxPacks: number) {
+    this.order = new Int32Array(maxItems);
+    this.slot = new Int32Array(maxItems);
+    this.sort = new SortScratch(maxItems);
+    this.pack = new PackScratch(maxPacks, 1);
+  }
+}
+
 /**
  * Balanced packing of `values[0..n)` into `numPacks` packs of exactly `n / numPacks` items: visit
  * items by value descending (stable) and put each into the lightest pack that is not full (ties to
- * the lowest pack index). Writes `position` as {@link packGreedy} does. With one item per pack, item
- * `i` goes to pack `i`, as in the reference.
+ * the lowest pack index). Writes `position[item] = pack * (n / numPacks) + rank`, as
+ * {@link packGreedy} does. With one item per pack, item `i` goes to pack `i`, as in the reference.
  */
 export function packBalanced(
   values: Float32Array,
-  bits: Uint32Array,
+  bits: Int32Array,
   n: number,
   numPacks: number,
   position: Int32Array,
-  order: Int32Array,
-  sortScratch: SortScratch,
-  packScratch: PackScratch,
+  scratch: BalancedPackingScratch,
 ): void {
   if (n === numPacks) {
     for (let i = 0; i < n; i++) position[i] = i;
     return;
   }
-  sortDescending(values, bits, n, n, order, sortScratch);
-  packGreedy(values, order, 0, n, numPacks, position, packScratch);
+  const { order, slot } = scratch;
+  sortDescending(values, bits, n, n, order, scratch.sort);
+  packGreedy(values, order, 0, 1, n, numPacks, slot, scratch.pack);
+  for (let k = 0; k < n; k++) position[order[k]] = slot[k];
 }
