@@ -88,13 +88,14 @@ lplb_error lplb_minmax_solve_batch(lplb_minmax_workspace* workspace, const lplb_
 lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb_minmax_batch* groups,
                                     const lplb_minmax_solution* out, void* stream);
 
-/* Chooses the method, on the CPU and in the CUDA kernel alike (a group the kernel leaves
+/* Chooses the method (an lplb_minmax_method; any other value is LPLB_ERR_INVALID_ARGUMENT, hence
+ * the plain integer), on the CPU and in the CUDA kernel alike (a group the kernel leaves
  * unsettled in lplb_minmax_solve_batch is solved again on the CPU). FLOW works in float64
  * whatever the precision (which then only sets the default tolerance); its search phases are
  * limited by the group's size (16 x (n_ranks + n_ranks x n_slots) + 64), not by max_iterations.
  * It settles groups down to tolerances of about 1e-12; below that it may leave them to the
  * fallbacks. */
-lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method);
+lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, int32_t method);
 
 void lplb_minmax_workspace_destroy(lplb_minmax_workspace* workspace);
 

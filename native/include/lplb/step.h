@@ -58,8 +58,9 @@ typedef struct lplb_step lplb_step;
 lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_settings* settings, int64_t max_ids,
                             int32_t n_chunks, lplb_step** out);
 
-/* The min-max method of the step's solve (lplb/minmax.h; LPLB_MINMAX_METHOD_FLOW by default). */
-lplb_error lplb_step_set_method(lplb_step* step, lplb_minmax_method method);
+/* The min-max method of the step's solve (an lplb_minmax_method of lplb/minmax.h;
+ * LPLB_MINMAX_METHOD_FLOW by default). */
+lplb_error lplb_step_set_method(lplb_step* step, int32_t method);
 
 /* Counts `ids` (device memory, at most max_ids) into the step's local counts; resets the
  * invalid-id flag first. */

@@ -263,7 +263,7 @@ lplb_error lplb_step_create(const lplb_step_layout* layout, const lplb_ipm_setti
   return LPLB_OK;
 }
 
-lplb_error lplb_step_set_method(lplb_step* step, lplb_minmax_method method) {
+lplb_error lplb_step_set_method(lplb_step* step, int32_t method) {
   lplb::clear_last_error();
   if (!step) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "step is NULL");
   return lplb_minmax_workspace_set_method(step->solver, method);

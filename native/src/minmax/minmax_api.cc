@@ -389,14 +389,14 @@ lplb_error lplb_minmax_solve_device(lplb_minmax_workspace* workspace, const lplb
   return device->solve_device(*groups, *out, stream);
 }
 
-lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, lplb_minmax_method method) {
+lplb_error lplb_minmax_workspace_set_method(lplb_minmax_workspace* workspace, int32_t method) {
   lplb::clear_last_error();
   if (!workspace) return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "workspace is NULL");
   if (method != LPLB_MINMAX_METHOD_FLOW && method != LPLB_MINMAX_METHOD_IPM) {
     return lplb::set_last_error(LPLB_ERR_INVALID_ARGUMENT, "method: expected LPLB_MINMAX_METHOD_FLOW (0) or "
                                 "LPLB_MINMAX_METHOD_IPM (1), got %d", static_cast<int>(method));
   }
-  workspace->solver.set_method(method);
+  workspace->solver.set_method(static_cast<lplb_minmax_method>(method));
   return LPLB_OK;
 }
 

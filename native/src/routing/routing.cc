@@ -244,7 +244,7 @@ lplb_error lplb_step_create(const lplb_step_layout*, const lplb_ipm_settings*, i
   return lplb::set_last_error(LPLB_ERR_BACKEND_UNAVAILABLE,
                               "backend CUDA is unavailable: this build of lplb has no CUDA backend (configured without CUDA)");
 }
-lplb_error lplb_step_set_method(lplb_step*, lplb_minmax_method) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
+lplb_error lplb_step_set_method(lplb_step*, int32_t) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
 lplb_error lplb_step_count(lplb_step*, const lplb_expert_ids*, void*) { return LPLB_ERR_BACKEND_UNAVAILABLE; }
 int32_t* lplb_step_local_counts(lplb_step*) { return nullptr; }
 lplb_error lplb_step_solve_map(lplb_step*, const lplb_expert_ids*, const int32_t*, int32_t*, void*) {
