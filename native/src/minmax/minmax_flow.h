@@ -89,6 +89,7 @@ LPLB_FLOW_HD inline void build_incidence(int32_t n_ranks, int32_t n_edges, const
     ++offset[to[e] + 1];
   }
   for (int32_t r = 0; r < n_ranks; ++r) offset[r + 1] += offset[r];
+  const int32_t total = offset[n_ranks];
   // Fill from the back so that no second cursor array is needed; edges stay in order per rank.
   for (int32_t e = n_edges - 1; e >= 0; --e) {
     if (from[e] == to[e]) continue;
@@ -97,8 +98,6 @@ LPLB_FLOW_HD inline void build_incidence(int32_t n_ranks, int32_t n_edges, const
   }
   // offset[r + 1] now points at rank r's first entry; shift back.
   for (int32_t r = 0; r < n_ranks; ++r) offset[r] = offset[r + 1];
-  int32_t total = 0;
-  for (int32_t e = 0; e < n_edges; ++e) total += from[e] != to[e] ? 2 : 0;
   offset[n_ranks] = total;
 }
 
