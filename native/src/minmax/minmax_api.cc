@@ -98,7 +98,46 @@ class Workspace {
       caller_base_[replica_[e]] += slot[e];
       scale = std::max(scale, slot[e]);
     }
-    // Scaled problem over the edges that can move load.
+    // Best point and multipliers over every attempt, judged on the caller's data; the first
+    // point is the even split.
+    best_max_load_ = INFINITY;
+    best_lower_bound_ = -INFINITY;
+    std::fill(keep, keep + n_edges_, 0.5);
+    std::fill(caller_y_.begin(), caller_y_.end(), 0.0);
+    std::copy(keep, keep + n_edges_, candidate_keep_.begin());
+    int iterations = 0;
+    lplb_status status = LPLB_STATUS_OPTIMAL;
+    bool settled = take(caller, nullptr, keep);
+    if (!settled && method_ == LPLB_MINMAX_METHOD_FLOW) {
+      settled = solve_flow(caller, fixed, slot, keep, &iterations, &status);
+    }
+    if (!settled) {
+      // The interior-point iterations and the general solver work on the scaled problem, built
+      // only for them.
+      const ScaledProblem scaled = scale_problem(slot, scale);
+      auto attempt = [&](auto& ipm) {
+        const RunStatus run = ipm.solve(scaled);
+        iterations += ipm.iterations();
+        settled = consider(caller, scaled, ipm.keep(), ipm.y(), keep);
+        status = run == RunStatus::kIterationLimit ? LPLB_STATUS_ITERATION_LIMIT : LPLB_STATUS_NUMERICAL_ERROR;
+      };
+      if (!settled && float_ipm_) attempt(*float_ipm_);
+      if (!settled) attempt(double_ipm_);
+      if (!settled) solve_general(caller, scaled, keep, &iterations, &status, &settled);
+    }
+    if (settled) status = LPLB_STATUS_OPTIMAL;
+
+    out.status[group] = status;
+    const double gap = best_max_load_ > 0 ? std::max(0.0, best_max_load_ - best_lower_bound_) / best_max_load_ : 0.0;
+    if (out.max_load) out.max_load[group] = std::max(best_max_load_, 0.0);
+    if (out.lower_bound) out.lower_bound[group] = std::max(best_lower_bound_, 0.0);
+    if (out.gap) out.gap[group] = gap;
+    if (out.iterations) out.iterations[group] = iterations;
+  }
+
+  // The caller's problem scaled so that its largest load is 1, over the edges that can move load
+  // (caller_base_ filled first).
+  ScaledProblem scale_problem(const double* slot, double scale) {
     const double inv_scale = scale > 0 ? 1 / scale : 0;
     int active = 0;
     for (int e = 0; e < n_edges_; ++e) {
@@ -110,37 +149,7 @@ class Workspace {
       ++active;
     }
     for (int r = 0; r < n_ranks_; ++r) scaled_base_[r] = caller_base_[r] * inv_scale;
-    const ScaledProblem scaled{n_ranks_, active, active_from_.data(), active_to_.data(), scaled_weight_.data(),
-                               scaled_base_.data()};
-
-    // Best point and multipliers over every attempt, judged on the caller's data.
-    best_max_load_ = INFINITY;
-    best_lower_bound_ = -INFINITY;
-    std::fill(keep, keep + n_edges_, 0.5);
-    std::fill(caller_y_.begin(), caller_y_.end(), 0.0);
-    int iterations = 0;
-    lplb_status status = LPLB_STATUS_OPTIMAL;
-    bool settled = consider(caller, scaled, nullptr, nullptr, keep);
-    if (!settled && method_ == LPLB_MINMAX_METHOD_FLOW) {
-      settled = solve_flow(caller, fixed, slot, keep, &iterations, &status);
-    }
-    auto attempt = [&](auto& ipm) {
-      const RunStatus run = ipm.solve(scaled);
-      iterations += ipm.iterations();
-      settled = consider(caller, scaled, ipm.keep(), ipm.y(), keep);
-      status = run == RunStatus::kIterationLimit ? LPLB_STATUS_ITERATION_LIMIT : LPLB_STATUS_NUMERICAL_ERROR;
-    };
-    if (!settled && float_ipm_) attempt(*float_ipm_);
-    if (!settled) attempt(double_ipm_);
-    if (!settled) solve_general(caller, scaled, keep, &iterations, &status, &settled);
-    if (settled) status = LPLB_STATUS_OPTIMAL;
-
-    out.status[group] = status;
-    const double gap = best_max_load_ > 0 ? std::max(0.0, best_max_load_ - best_lower_bound_) / best_max_load_ : 0.0;
-    if (out.max_load) out.max_load[group] = std::max(best_max_load_, 0.0);
-    if (out.lower_bound) out.lower_bound[group] = std::max(best_lower_bound_, 0.0);
-    if (out.gap) out.gap[group] = gap;
-    if (out.iterations) out.iterations[group] = iterations;
+    return {n_ranks_, active, active_from_.data(), active_to_.data(), scaled_weight_.data(), scaled_base_.data()};
   }
 
   // The exact method of minmax_flow.h on the caller's data; its set's density is the Lagrangian
@@ -163,14 +172,11 @@ class Workspace {
   }
 
   // Takes the point (over the active edges of `scaled`) and multipliers of an attempt when they
-  // improve on the best so far; null pointers evaluate the current `keep` and zero multipliers.
-  // True when the best pair is certified within the tolerance.
+  // improve on the best so far. True when the best pair is certified within the tolerance.
   bool consider(const ScaledProblem& caller, const ScaledProblem& scaled, const double* active_keep, const double* y,
                 double* keep) {
     std::copy(keep, keep + n_edges_, candidate_keep_.begin());
-    if (active_keep) {
-      for (int k = 0; k < scaled.n_edges; ++k) candidate_keep_[active_edge_[k]] = std::min(1.0, std::max(0.0, active_keep[k]));
-    }
+    for (int k = 0; k < scaled.n_edges; ++k) candidate_keep_[active_edge_[k]] = std::min(1.0, std::max(0.0, active_keep[k]));
     return take(caller, y, keep);
   }
 
