@@ -177,38 +177,30 @@ interface ResolvedRun {
   warnings: string[];
 }
 
-/** Option names (keys of {@link SimulateOptions}) the user wrote on the command line. */
-type GivenOptions = ReadonlySet<string>;
+/**
+ * The options the user wrote on the command line: each key of {@link SimulateOptions} given,
+ * with its flag as the command declares it (e.g. `topK` -> `--top-k`).
+ */
+type GivenOptions = ReadonlyMap<string, string>;
 
 /** The options of `command` whose value came from the command line, not from a default. */
 function givenOptions(command: Command): GivenOptions {
-  return new Set(
-    Object.keys(command.opts()).filter((key) => {
-      const source = command.getOptionValueSource(key);
-      return source !== undefined && source !== "default";
-    }),
-  );
+  const given = new Map<string, string>();
+  for (const option of command.options) {
+    const key = option.attributeName();
+    const source = command.getOptionValueSource(key);
+    if (source !== undefined && source !== "default") given.set(key, option.long ?? key);
+  }
+  return given;
 }
-
-/** The flags of the keys of {@link SimulateOptions} that can be rejected as not applying to a run. */
-const FLAGS: Record<string, string> = {
-  scenario: "--scenario",
-  calibration: "--calibration",
-  layer: "--layer",
-  topK: "--top-k",
-  tokensPerRank: "--tokens-per-rank",
-  window: "--window",
-  replanEvery: "--replan-every",
-  calibrationBatches: "--calibration-batches",
-};
 
 /**
  * Rejects the first of `keys` that the user gave: an option that does not apply to this kind of
  * run is an error rather than silently ignored.
  */
 function rejectGiven(given: GivenOptions, keys: readonly string[], why: string): void {
-  const key = keys.find((k) => given.has(k));
-  if (key !== undefined) throw new InvalidArgumentError(FLAGS[key], `expected no ${FLAGS[key]} ${why}`);
+  const flag = keys.map((k) => given.get(k)).find((f) => f !== undefined);
+  if (flag !== undefined) throw new InvalidArgumentError(flag, `expected no ${flag} ${why}`);
 }
 
 function positiveExperts(row: ArrayLike<number>): number {
