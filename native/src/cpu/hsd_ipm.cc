@@ -33,6 +33,11 @@ constexpr int kStallSteps = 8;
 // measure is below this; a measure this many times above that best ends the run.
 constexpr double kPolishThreshold = 1e-3;
 constexpr double kRegression = 1e3;
+// The crossover's feasibility and optimality tolerances, as a fraction of the tolerance (with a
+// floor near the rounding of its float64 arithmetic), and its simplex steps per column.
+constexpr double kCrossoverTolerance = 1e-2;
+constexpr double kCrossoverToleranceFloor = 1e-13;
+constexpr int kCrossoverPivotsPerColumn = 10;
 // Polish is also tried on an improving iterate below this measure, at most so many times.
 constexpr double kEarlyPolish = 1e-1;
 constexpr int kMaxEarlyPolishes = 3;
@@ -602,6 +607,12 @@ lplb_status HsdIpm<T>::run(int max_iterations, int* iterations) {
           break;
         }
         restore(best_);
+        // The active set was guessed wrong (near-degenerate LPs); the simplex finds one.
+        if (crossover()) {
+          status = LPLB_STATUS_OPTIMAL;
+          break;
+        }
+        restore(best_);
       }
       // Cut short by the precision of the arithmetic, a certificate a little above the
       // tolerance still decides the status.
@@ -866,6 +877,70 @@ bool HsdIpm<T>::polish() {
   return check_termination(&status, &merit) && status == LPLB_STATUS_OPTIMAL;
 }
 
+// Crossover of the iterate to an optimal basic solution (crossover.h): a basis from how far
+// inside its bounds each column is relative to its multiplier, then simplex steps until the
+// basic solution is primal and dual feasible. Returns true when that solution, as an iterate
+// with tau = 1, passes the termination test; otherwise the iterate is left changed (the caller
+// restores it).
+template <typename T>
+bool HsdIpm<T>::crossover() {
+  const int nc = nc_, m = m_, me = m_eq_;
+  if (m > crossover_.max_rows()) return false;  // too many rows for its dense basis inverse
+  crossover_.set_problem(m, me, nc, csc_start_.data(), csc_row_.data(), csc_value_.data());
+  double* cost = crossover_.cost();
+  double* upper = crossover_.upper();
+  double* rhs = crossover_.rhs();
+  double* value = crossover_.value();
+  double* score = crossover_.score();
+  const double inv_tau = 1.0 / static_cast<double>(tau_);
+  // x / (x + z): near 1 for a basic column, near 0 at its bound (tau cancels).
+  auto inside = [](T primal, T dual) {
+    const double sum = static_cast<double>(primal) + static_cast<double>(dual);
+    return sum > 0 ? static_cast<double>(primal) / sum : 0.0;
+  };
+  for (int k = 0; k < nc; ++k) {
+    const bool boxed = kind_[k] == kBoxed;
+    cost[k] = static_cast<double>(c_[k]);
+    upper[k] = boxed ? static_cast<double>(width_[k]) : std::numeric_limits<double>::infinity();
+    value[k] = static_cast<double>(x_[k]) * inv_tau;
+    score[k] = boxed ? min_of(inside(x_[k], z_[k]), inside(w_[k], v_[k])) : inside(x_[k], z_[k]);
+  }
+  for (int i = 0; i < m; ++i) {
+    rhs[i] = static_cast<double>(b_[i]);
+    // An equality row's logical is fixed at zero: it only fills rows the columns leave over.
+    const int slack = nc + i - me;
+    value[nc + i] = i < me ? 0.0 : static_cast<double>(x_[slack]) * inv_tau;
+    score[nc + i] = i < me ? -1.0 : inside(x_[slack], z_[slack]);
+  }
+  const double tolerance = max_of(kCrossoverTolerance * options_.tolerance, kCrossoverToleranceFloor);
+  if (!crossover_.solve(tolerance, tolerance, kCrossoverPivotsPerColumn * (nc + m))) return false;
+
+  // The basic solution as an iterate with tau = 1: a column's reduced cost goes to the
+  // multiplier of the bound it is at.
+  const double* reduced = crossover_.reduced_cost();
+  const double* row_dual = crossover_.row_dual();
+  for (int k = 0; k < nc; ++k) {
+    const bool boxed = kind_[k] == kBoxed;
+    const double x = max_of(value[k], 0.0);
+    const bool at_upper = boxed && x >= upper[k];
+    x_[k] = static_cast<T>(at_upper ? upper[k] : x);
+    w_[k] = box_[k] * (width_[k] - x_[k]);
+    z_[k] = at_upper ? T(0) : static_cast<T>(max_of(reduced[k], 0.0));
+    v_[k] = at_upper ? static_cast<T>(max_of(-reduced[k], 0.0)) : T(0);
+  }
+  for (int i = 0; i < m; ++i) y_[i] = static_cast<T>(row_dual[i]);
+  for (int i = me; i < m; ++i) {
+    x_[nc + i - me] = static_cast<T>(max_of(value[nc + i], 0.0));
+    z_[nc + i - me] = static_cast<T>(max_of(-row_dual[i], 0.0));
+  }
+  tau_ = 1;
+  kappa_ = 0;
+  compute_residuals();
+  lplb_status status = LPLB_STATUS_ITERATION_LIMIT;
+  T merit = 0;
+  return check_termination(&status, &merit) && status == LPLB_STATUS_OPTIMAL;
+}
+
 template <typename T>
 void HsdIpm<T>::save(Snapshot* snapshot) const {
   std::copy(x_.begin(), x_.begin() + N_, snapshot->x.begin());
@@ -909,6 +984,7 @@ void HsdIpm<T>::restore(const Snapshot& snapshot) {
   template bool HsdIpm<T>::direction(T, T, T);                         \
   template T HsdIpm<T>::max_step() const;                              \
   template bool HsdIpm<T>::polish();                                   \
+  template bool HsdIpm<T>::crossover();                                \
   template void HsdIpm<T>::save(Snapshot*) const;                      \
   template void HsdIpm<T>::restore(const Snapshot&);
 LPLB_INSTANTIATE_ITERATIONS(double)

@@ -2,13 +2,15 @@
 // arithmetic (double, or float to mirror the GPU kernel). All memory is sized at construction
 // for one shape; solve() does not allocate.
 //
-// hsd_problem.cc builds the internal problem and maps results back; hsd_ipm.cc iterates.
+// hsd_problem.cc builds the internal problem and maps results back; hsd_ipm.cc iterates;
+// crossover.h finishes a run that stalls next to an optimum it cannot reach.
 #ifndef LPLB_SRC_CPU_HSD_IPM_H
 #define LPLB_SRC_CPU_HSD_IPM_H
 
 #include <cstdint>
 #include <vector>
 
+#include "cpu/crossover.h"
 #include "lplb/ipm.h"
 
 namespace lplb {
@@ -102,6 +104,7 @@ class HsdIpm {
   bool direction(T eta, T sigma_mu, T corrector);
   T max_step() const;
   bool polish();
+  bool crossover();
   struct Snapshot;
   void save(Snapshot* snapshot) const;
   void restore(const Snapshot& snapshot);
@@ -182,6 +185,7 @@ class HsdIpm {
   std::vector<int32_t> polish_row_slot_, polish_column_slot_;  // [m], [n2]
   std::vector<uint8_t> polish_state_;                 // [n2]
   std::vector<T> ray_;  // [N] x of a dual infeasibility certificate, kept across phase one
+  Crossover<T> crossover_;  // sized for m rows and n2 columns when m is small enough, else empty
 };
 
 }  // namespace cpu

@@ -31,6 +31,8 @@ constexpr double kDependentRowTolerance = 1e-10;
 constexpr double kNegligibleRhs = 1e-10;
 // Below this fraction of nonzeros the products with A and the normal matrix skip the zeros.
 constexpr double kSparseDensity = 0.3;
+// Most rows for which the crossover's dense basis inverse (rows^2 values) is kept.
+constexpr int kMaxCrossoverRows = 512;
 
 // Exponent of the power of two nearest to `value` (a positive normal double), read from its
 // bits: value = 1.f * 2^e, rounded up when 1.f >= sqrt(2).
@@ -79,7 +81,8 @@ HsdIpm<T>::HsdIpm(const lplb_shape& shape, const IpmOptions& options)
       m_ub_(shape.m_ub),
       m_(shape.m_eq + shape.m_ub),
       options_(options),
-      form_(choose_normal_form(shape.n_vars, shape.m_eq, shape.m_ub)) {
+      form_(choose_normal_form(shape.n_vars, shape.m_eq, shape.m_ub)),
+      crossover_(m_ <= kMaxCrossoverRows ? m_ : 0, m_ <= kMaxCrossoverRows ? 2 * n_ : 0) {
   // float32 needs more regularisation and refinement to keep its Newton systems usable.
   const bool is_float = sizeof(T) == sizeof(float);
   regularization_primal_ = is_float ? T(1e-6) : T(1e-10);
