@@ -8,7 +8,14 @@
  */
 import { expectInteger, expectOptions, InvalidArgumentError, invalid } from "@lplb/errors";
 import { expectArrayLike, MAX_SLOTS, readLoadMatrix, readLoadRow } from "./input.js";
-import { BalancedPackingScratch, packBalanced, ReplicateScratch, replicate } from "./kernels.js";
+import {
+  BalancedPackingScratch,
+  packBalanced,
+  ReplicateScratch,
+  replicateSorted,
+  SortScratch,
+  sortDescending,
+} from "./kernels.js";
 import { Planner, type PlanShape } from "./planner.js";
 
 /** Result of {@link balancedPacking}. */
@@ -134,11 +141,18 @@ export function replicateExperts(weight: ArrayLike<number>, numPhysical: number)
   const phy2log = new Int32Array(numPhysical);
   const phyRank = new Int32Array(numPhysical);
   const logcnt = new Int32Array(n).fill(1);
-  const experts = new Int32Array(n);
-  for (let i = 0; i < n; i++) phy2log[i] = experts[i] = i;
-  // The experts are listed by id, so an expert's place in the list is its id.
+  for (let i = 0; i < n; i++) phy2log[i] = i;
   const extras = numPhysical - n;
-  replicate(load, logcnt, experts, 0, n, extras, phy2log.subarray(n), phyRank.subarray(n), new ReplicateScratch(n));
+  if (extras === 0) return { phy2log, phyRank, logcnt };
+  const order = new Int32Array(n);
+  sortDescending(load, new Int32Array(load.buffer), n, n, order, new SortScratch(n));
+  const scratch = new ReplicateScratch(n, extras);
+  const replicated = replicateSorted(load, order, 0, n, extras, scratch);
+  for (let t = 0; t < extras; t++) {
+    phy2log[n + t] = order[scratch.extraPlace[t]];
+    phyRank[n + t] = scratch.extraRank[t];
+  }
+  for (let q = 0; q < replicated; q++) logcnt[order[q]] = scratch.copies[q];
   return { phy2log, phyRank, logcnt };
 }
 

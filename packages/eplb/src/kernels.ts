@@ -269,8 +269,8 @@ export class PackScratch {
 
 /**
  * Greedy balanced packing of `numSegments` independent segments of `segmentLength` items each, item
- * `i` weighing `values[order[orderOffset + i]]`. The items of segment `s` (from `s * segmentLength`,
- * sorted by value descending) are visited in order and go into the segment's own `numPacks` packs of
+ * `i` weighing `values[valueOffset + i]`. The items of segment `s` (from `s * segmentLength`, sorted
+ * by value descending) are visited in order and go into the segment's own `numPacks` packs of
  * `segmentLength / numPacks` items: each to the pack with the smallest float32 running sum among the
  * packs that are not full, ties to the lowest pack index. Writes `slot[s * segmentLength + k] = pack *
  * (segmentLength / numPacks) + rank` for the k-th item of segment `s`, where `rank` is the order of
@@ -285,8 +285,7 @@ export class PackScratch {
  */
 export function packGreedy(
   values: Float32Array,
-  order: Int32Array,
-  orderOffset: number,
+  valueOffset: number,
   numSegments: number,
   segmentLength: number,
   numPacks: number,
@@ -300,7 +299,7 @@ export function packGreedy(
     // and goes to pack k: that round needs no search when it holds for every segment.
     let firstSearched = numPacks;
     for (let item = numPacks - 2; item >= 0 && item < numSegments * segmentLength; item += segmentLength) {
-      if (!(values[order[orderOffset + item]] > 0)) firstSearched = 0;
+      if (!(values[valueOffset + item] > 0)) firstSearched = 0;
     }
     for (let segment = 0, state = 0; segment < numSegments; segment++) {
       for (let p = 0; p < numPacks; p++, state++) {
@@ -310,7 +309,7 @@ export function packGreedy(
         load[state] = 0;
         if (filled) {
           slot[item] = p * perPack;
-          load[state] = perPack === 1 ? FULL_PACK_LOAD : values[order[orderOffset + item]];
+          load[state] = perPack === 1 ? FULL_PACK_LOAD : values[valueOffset + item];
         }
       }
     }
@@ -335,38 +334,39 @@ export function packGreedy(
           const l23 = (k3 - k2) >> 31;
           const l45 = (k5 - k4) >> 31;
           const l67 = (k7 - k6) >> 31;
-          const b01 = k0 + ((k1 - k0) & l01);
-          const b23 = k2 + ((k3 - k2) & l23);
-          const b45 = k4 + ((k5 - k4) & l45);
-          const b67 = k6 + ((k7 - k6) & l67);
+          // `| 0` marks each sum as int32 (it cannot overflow), which saves V8 an overflow check.
+          const b01 = (k0 + ((k1 - k0) & l01)) | 0;
+          const b23 = (k2 + ((k3 - k2) & l23)) | 0;
+          const b45 = (k4 + ((k5 - k4) & l45)) | 0;
+          const b67 = (k6 + ((k7 - k6) & l67)) | 0;
           const i01 = l01 & 1;
           const i23 = 2 + (l23 & 1);
           const i45 = 4 + (l45 & 1);
           const i67 = 6 + (l67 & 1);
           const l03 = (b23 - b01) >> 31;
           const l47 = (b67 - b45) >> 31;
-          const b03 = b01 + ((b23 - b01) & l03);
-          const b47 = b45 + ((b67 - b45) & l47);
-          const i03 = i01 + ((i23 - i01) & l03);
-          const i47 = i45 + ((i67 - i45) & l47);
+          const b03 = (b01 + ((b23 - b01) & l03)) | 0;
+          const b47 = (b45 + ((b67 - b45) & l47)) | 0;
+          const i03 = (i01 + ((i23 - i01) & l03)) | 0;
+          const i47 = (i45 + ((i67 - i45) & l47)) | 0;
           const l07 = (b47 - b03) >> 31;
-          const blockBest = b03 + ((b47 - b03) & l07);
-          const blockPack = p + i03 + ((i47 - i03) & l07);
+          const blockBest = (b03 + ((b47 - b03) & l07)) | 0;
+          const blockPack = (p + i03 + ((i47 - i03) & l07)) | 0;
           const lighter = (blockBest - best) >> 31;
-          best += (blockBest - best) & lighter;
-          pack += (blockPack - pack) & lighter;
+          best = (best + ((blockBest - best) & lighter)) | 0;
+          pack = (pack + ((blockPack - pack) & lighter)) | 0;
         }
         for (; p < end; p++) {
           const candidate = loadBits[p];
           const lighter = (candidate - best) >> 31;
-          best += (candidate - best) & lighter;
-          pack += (p - pack) & lighter;
+          best = (best + ((candidate - best) & lighter)) | 0;
+          pack = (pack + ((p - pack) & lighter)) | 0;
         }
         const rank = count[pack];
         slot[item] = (pack - first) * perPack + rank;
         count[pack] = rank + 1;
         if (rank + 1 === perPack) load[pack] = FULL_PACK_LOAD;
-        else load[pack] += values[order[orderOffset + item]];
+        else load[pack] += values[valueOffset + item];
         first += numPacks;
         item += segmentLength;
       }
@@ -391,7 +391,7 @@ export function packGreedy(
       slot[k] = pack * perPack + rank;
       count[pack] = rank + 1;
       if (rank + 1 === perPack) load[pack] = FULL_PACK_LOAD;
-      else load[pack] += values[order[orderOffset + k]];
+      else load[pack] += values[valueOffset + k];
       for (let node = (size + pack) >> 1; node >= 1; node >>= 1) {
         const left = tree[2 * node];
         const right = tree[2 * node + 1];
@@ -401,79 +401,307 @@ export function packGreedy(
   }
 }
 
-/** Reusable buffers of {@link replicate}, sized for its largest call. */
-export class ReplicateScratch {
-  /** `load / copies` per expert of the list (after a call, each expert's final load per copy). */
-  readonly ratio: Float32Array;
-  /** Bit patterns of `ratio` (ordering like the ratios); -1 for padding leaves, so they never win. */
-  readonly key: Int32Array;
-  readonly tree: Int32Array;
+/**
+ * Up to this many replicated experts in one list, {@link listCopies} orders them by counting, without
+ * branches; beyond, or when two of them weigh the same per copy, it sorts their copies.
+ */
+const COUNTED_MAX_EXPERTS = 32;
 
-  constructor(maxExperts: number) {
-    const size = tournamentSize(maxExperts);
+/** Reusable buffers of {@link replicateSorted} and {@link listCopies}, sized for their largest call. */
+export class ReplicateScratch {
+  /**
+   * Per replicated expert, by its place in the sorted list (the replicated experts are always the
+   * first places): its copies so far and its float32 load per copy (with bit patterns). These are
+   * also the leaves of a tournament tree, where places not replicated yet hold ratio -1, so they
+   * never win.
+   */
+  readonly copies: Int32Array;
+  readonly ratio: Float32Array;
+  readonly ratioBits: Int32Array;
+  /** Item of each leaf, for ties; the largest int32 for leaves not replicated yet. */
+  readonly leafItem: Int32Array;
+  readonly tree: Int32Array;
+  /** Per extra copy, in the order they were added: its expert's place in the sorted list and its replica rank. */
+  readonly extraPlace: Int32Array;
+  readonly extraRank: Int32Array;
+  /** Per replicated expert: where its next copy goes in `copyData`; by rank: the expert. */
+  readonly nextCopy: Int32Array;
+  readonly byRank: Int32Array;
+  /**
+   * The copies of the replicated experts by weight descending, then physical id, four entries each:
+   * weight bits, physical id, item, replica rank (one array: the merge reads fewer arrays).
+   */
+  readonly copyData: Int32Array;
+  /** The same copies in the order they are listed, and their sorted order, when they need a sort. */
+  readonly listedBits: Int32Array;
+  readonly listedId: Int32Array;
+  readonly listedItem: Int32Array;
+  readonly listedRank: Int32Array;
+  readonly listedOrder: Int32Array;
+
+  constructor(maxExperts: number, maxExtras: number) {
+    const size = tournamentSize(Math.max(1, Math.min(maxExperts, maxExtras)));
+    this.copies = new Int32Array(size);
     this.ratio = new Float32Array(size);
-    this.key = new Int32Array(this.ratio.buffer);
+    this.ratioBits = new Int32Array(this.ratio.buffer);
+    this.leafItem = new Int32Array(size);
     this.tree = new Int32Array(2 * size);
+    this.extraPlace = new Int32Array(maxExtras);
+    this.extraRank = new Int32Array(maxExtras);
+    this.nextCopy = new Int32Array(size);
+    this.byRank = new Int32Array(size);
+    const maxCopies = Math.min(maxExperts, maxExtras) + maxExtras;
+    this.copyData = new Int32Array(4 * maxCopies);
+    this.listedBits = new Int32Array(maxCopies);
+    this.listedId = new Int32Array(maxCopies);
+    this.listedItem = new Int32Array(maxCopies);
+    this.listedRank = new Int32Array(maxCopies);
+    this.listedOrder = new Int32Array(maxCopies);
   }
 }
 
 /**
- * Replicates `numExperts` experts: adds `extras` copies one at a time, each to the expert with the
- * largest float32 `load[id] / count[id]`, ties to the lowest place in the list. Expert `i` of the
- * list has index `id = experts[expertOffset + i]` into `load` and `count` (the copies so far, at
- * least 1 each, updated here). Writes, for the t-th extra copy, the expert's place in the list to
- * `extraExpert[t]` and its replica rank (its copies before it) to `extraRank[t]`; afterwards
- * `scratch.ratio[i]` holds expert `i`'s final load per copy. A tournament tree over the experts finds
- * each copy's expert in log2(numExperts) branch-free matches (see {@link packGreedy} for the
- * comparison of bit patterns).
+ * Replicates one list of `numExperts` experts: adds `extras` copies one at a time, each to the expert
+ * with the largest float32 `load / copies`, ties to the lowest item. The experts are the items
+ * `order[offset..offset + numExperts)`, sorted by load descending and then by item (see
+ * {@link sortDescending}); `load[item]` is an expert's load.
+ *
+ * The sorted list makes the search short: an expert gets a copy only after every expert before it in
+ * the list has one (until then, each of those has at least its load per copy, and wins ties by its
+ * lower item), so the replicated experts are always the first places of the list. Each copy goes
+ * either to the best of them, found with a tournament tree over their places, or to the next place.
+ *
+ * Writes, for the t-th extra copy, its expert's place in the list and its replica rank (its copies
+ * before it) to `scratch.extraPlace[t]` and `scratch.extraRank[t]`; afterwards, for every place `q`
+ * below the returned count of replicated experts (every other expert has one copy),
+ * `scratch.copies[q]`, `scratch.ratio[q]` and `scratch.leafItem[q]` hold the copy count, the final
+ * load per copy and the item of the expert at place `q`.
  */
-export function replicate(
+export function replicateSorted(
   load: Float32Array,
-  count: Int32Array,
-  experts: Int32Array,
-  expertOffset: number,
+  order: Int32Array,
+  offset: number,
   numExperts: number,
   extras: number,
-  extraExpert: Int32Array,
-  extraRank: Int32Array,
   scratch: ReplicateScratch,
-): void {
-  const { ratio, key, tree } = scratch;
-  const size = tournamentSize(numExperts);
+): number {
+  const { copies, ratio, leafItem, tree, extraPlace, extraRank } = scratch;
+  const size = tournamentSize(Math.max(1, Math.min(numExperts, extras)));
   for (let leaf = 0; leaf < size; leaf++) {
-    if (leaf < numExperts) ratio[leaf] = load[experts[expertOffset + leaf]];
-    else key[leaf] = -1;
+    ratio[leaf] = -1;
+    leafItem[leaf] = 0x7fffffff;
     tree[size + leaf] = leaf;
   }
-  for (let node = size - 1; node >= 1; node--) {
-    const left = tree[2 * node];
-    const right = tree[2 * node + 1];
-    tree[node] = left + ((right - left) & ((key[left] - key[right]) >> 31));
-  }
+  for (let node = size - 1; node >= 1; node--) tree[node] = tree[2 * node];
+  let replicated = 0;
   for (let t = 0; t < extras; t++) {
     const top = tree[1];
-    const expert = experts[expertOffset + top];
-    extraExpert[t] = top;
-    extraRank[t] = count[expert];
-    ratio[top] = load[expert] / ++count[expert];
-    for (let node = (size + top) >> 1; node >= 1; node >>= 1) {
+    let place = top;
+    if (replicated < numExperts) {
+      const next = order[offset + replicated];
+      const nextLoad = load[next];
+      const topRatio = ratio[top];
+      if (nextLoad > topRatio || (nextLoad === topRatio && next < leafItem[top])) {
+        place = replicated++;
+        copies[place] = 1;
+        leafItem[place] = next;
+      }
+    }
+    const rank = copies[place];
+    copies[place] = rank + 1;
+    ratio[place] = load[leafItem[place]] / (rank + 1);
+    extraPlace[t] = place;
+    extraRank[t] = rank;
+    for (let node = (size + place) >> 1; node >= 1; node >>= 1) {
       const left = tree[2 * node];
       const right = tree[2 * node + 1];
-      tree[node] = left + ((right - left) & ((key[left] - key[right]) >> 31));
+      const rightRatio = ratio[right];
+      const leftRatio = ratio[left];
+      tree[node] =
+        rightRatio > leftRatio || (rightRatio === leftRatio && leafItem[right] < leafItem[left]) ? right : left;
     }
+  }
+  return replicated;
+}
+
+/** Where {@link listCopies} writes the physical experts of a list: one entry each. */
+export interface CopyList {
+  /** Bit patterns of the float32 load per copy (of the copy's expert). */
+  readonly loadBits: Int32Array;
+  /** The copy's expert, as `itemExpert[item] - expertBase`. */
+  readonly expert: Int32Array;
+  /** Replica rank: 0 for an expert's original, 1 for its first extra copy, ... */
+  readonly rank: Int32Array;
+}
+
+/**
+ * Lists the physical experts of one list after {@link replicateSorted} (same `order`, `offset`,
+ * `numExperts` and `extras`, and the count of replicated experts it returned). The physical id of
+ * the expert at item `offset + j` is `j` for its original and `numExperts + t` for its copy added
+ * t-th. Writes them to `out` from `outOffset`, with `sorted` in packing order (load per copy
+ * descending, then physical id; `loadBits` holds the bit patterns of the loads by item), else by
+ * physical id (and without loads).
+ *
+ * The experts of one copy are already in packing order from place `replicated` on; the copies of
+ * the replicated experts are ordered apart and merged in without branches, since where they fall
+ * is unpredictable.
+ */
+export function listCopies(
+  loadBits: Int32Array,
+  order: Int32Array,
+  offset: number,
+  numExperts: number,
+  extras: number,
+  replicated: number,
+  sorted: boolean,
+  itemExpert: Int32Array,
+  expertBase: number,
+  out: CopyList,
+  outOffset: number,
+  scratch: ReplicateScratch,
+): void {
+  const { leafItem, extraPlace, extraRank } = scratch;
+  const { expert: outExpert, rank: outRank, loadBits: outBits } = out;
+  let k = outOffset;
+  if (!sorted) {
+    for (let j = 0; j < numExperts; j++, k++) {
+      outExpert[k] = itemExpert[offset + j] - expertBase;
+      outRank[k] = 0;
+    }
+    for (let t = 0; t < extras; t++, k++) {
+      outExpert[k] = itemExpert[leafItem[extraPlace[t]]] - expertBase;
+      outRank[k] = extraRank[t];
+    }
+    return;
+  }
+  const copiesEnd = 4 * (replicated + extras);
+  orderCopies(numExperts, extras, replicated, offset, scratch);
+  const copyData = scratch.copyData;
+  // Merge: a copy goes first when it is heavier, or as heavy with a lower physical id. Weight bits
+  // are non-negative int32, so differences do not overflow (see packGreedy), and `| 0` spares V8
+  // the overflow checks of the sums.
+  let c = 0;
+  let q = replicated;
+  while (c < copiesEnd && q < numExperts) {
+    const item = order[offset + q];
+    const singleBits = loadBits[item];
+    const bits = copyData[c];
+    const copyFirst =
+      ((singleBits - bits) >> 31) | ((((singleBits ^ bits) - 1) >> 31) & ((copyData[c + 1] - (item - offset)) >> 31));
+    outBits[k] = (singleBits + ((bits - singleBits) & copyFirst)) | 0;
+    outExpert[k] = (itemExpert[(item + ((copyData[c + 2] - item) & copyFirst)) | 0] - expertBase) | 0;
+    outRank[k] = copyData[c + 3] & copyFirst;
+    c = (c - 4 * copyFirst) | 0;
+    q = (q + 1 + copyFirst) | 0;
+    k++;
+  }
+  for (; c < copiesEnd; c += 4, k++) {
+    outBits[k] = copyData[c];
+    outExpert[k] = itemExpert[copyData[c + 2]] - expertBase;
+    outRank[k] = copyData[c + 3];
+  }
+  for (; q < numExperts; q++, k++) {
+    const item = order[offset + q];
+    outBits[k] = loadBits[item];
+    outExpert[k] = itemExpert[item] - expertBase;
+    outRank[k] = 0;
+  }
+}
+
+/**
+ * Writes the copies of the replicated experts (`scratch.copyData`, `replicated + extras` of them) by
+ * weight descending, then physical id. An expert's copies weigh the same and their physical ids
+ * grow (original first, then the extra copies in the order they were added), so each expert's
+ * copies stay together, and with distinct weights only the experts need ordering: each expert's
+ * rank is the count of heavier ones.
+ */
+function orderCopies(
+  numExperts: number,
+  extras: number,
+  replicated: number,
+  offset: number,
+  scratch: ReplicateScratch,
+): void {
+  const { copies, ratioBits, leafItem, extraPlace, extraRank, nextCopy, byRank, copyData } = scratch;
+  let ties = 0;
+  if (replicated <= COUNTED_MAX_EXPERTS) {
+    for (let e = 0; e < replicated; e++) {
+      const bits = ratioBits[e];
+      let rank = 0;
+      for (let other = 0; other < replicated; other++) {
+        const otherBits = ratioBits[other];
+        rank += (bits - otherBits) >>> 31;
+        ties += ((bits ^ otherBits) - 1) >>> 31;
+      }
+      byRank[rank] = e;
+    }
+  }
+  if (replicated > COUNTED_MAX_EXPERTS || ties > replicated) {
+    sortCopies(numExperts, extras, replicated, offset, scratch);
+    return;
+  }
+  for (let rank = 0, start = 0; rank < replicated; rank++) {
+    const e = byRank[rank];
+    copyData[start] = ratioBits[e];
+    copyData[start + 1] = leafItem[e] - offset;
+    copyData[start + 2] = leafItem[e];
+    copyData[start + 3] = 0;
+    nextCopy[e] = start + 4;
+    start += 4 * copies[e];
+  }
+  for (let t = 0; t < extras; t++) {
+    const e = extraPlace[t];
+    const k = nextCopy[e];
+    nextCopy[e] = k + 4;
+    copyData[k] = ratioBits[e];
+    copyData[k + 1] = numExperts + t;
+    copyData[k + 2] = leafItem[e];
+    copyData[k + 3] = extraRank[t];
+  }
+}
+
+/** {@link orderCopies} by a comparison sort: for many replicated experts, or some of equal weight. */
+function sortCopies(numExperts: number, extras: number, replicated: number, offset: number, scratch: ReplicateScratch) {
+  const { ratioBits, leafItem, extraPlace, extraRank } = scratch;
+  const { listedBits, listedId, listedItem, listedRank, listedOrder } = scratch;
+  let n = 0;
+  for (let e = 0; e < replicated; e++, n++) {
+    listedBits[n] = ratioBits[e];
+    listedId[n] = leafItem[e] - offset;
+    listedItem[n] = leafItem[e];
+    listedRank[n] = 0;
+  }
+  for (let t = 0; t < extras; t++, n++) {
+    const e = extraPlace[t];
+    listedBits[n] = ratioBits[e];
+    listedId[n] = numExperts + t;
+    listedItem[n] = leafItem[e];
+    listedRank[n] = extraRank[t];
+  }
+  for (let k = 0; k < n; k++) listedOrder[k] = k;
+  listedOrder.subarray(0, n).sort((a, b) => listedBits[b] - listedBits[a] || listedId[a] - listedId[b]);
+  const copyData = scratch.copyData;
+  for (let k = 0; k < n; k++) {
+    const listed = listedOrder[k];
+    copyData[4 * k] = listedBits[listed];
+    copyData[4 * k + 1] = listedId[listed];
+    copyData[4 * k + 2] = listedItem[listed];
+    copyData[4 * k + 3] = listedRank[listed];
   }
 }
 
 /** Reusable buffers of {@link packBalanced}, sized for its largest call. */
 export class BalancedPackingScratch {
-  /** Items by value descending, and the slot of each in the packs, in that order. */
+  /** Items by value descending, their values and the slot of each in the packs, in that order. */
   readonly order: Int32Array;
+  readonly sortedValues: Float32Array;
   readonly slot: Int32Array;
   readonly sort: SortScratch;
   readonly pack: PackScratch;
 
   constructor(maxItems: number, maxPacks: number) {
     this.order = new Int32Array(maxItems);
+    this.sortedValues = new Float32Array(maxItems);
     this.slot = new Int32Array(maxItems);
     this.sort = new SortScratch(maxItems);
     this.pack = new PackScratch(maxPacks, 1);
@@ -498,8 +726,9 @@ export function packBalanced(
     for (let i = 0; i < n; i++) position[i] = i;
     return;
   }
-  const { order, slot } = scratch;
+  const { order, sortedValues, slot } = scratch;
   sortDescending(values, bits, n, n, order, scratch.sort);
-  packGreedy(values, order, 0, 1, n, numPacks, slot, scratch.pack);
+  for (let k = 0; k < n; k++) sortedValues[k] = values[order[k]];
+  packGreedy(sortedValues, 0, 1, n, numPacks, slot, scratch.pack);
   for (let k = 0; k < n; k++) position[order[k]] = slot[k];
 }

@@ -5,17 +5,16 @@
  */
 import {
   BalancedPackingScratch,
+  type CopyList,
+  listCopies,
   PackScratch,
   packBalanced,
   packGreedy,
   ReplicateScratch,
-  replicate,
+  replicateSorted,
   SortScratch,
   sortDescending,
 } from "./kernels.js";
-
-/** Stands for the loads between calls, so that a kept planner keeps no caller's loads alive. */
-const NO_LOADS = new Float32Array(0);
 
 /** Validated shape of a hierarchical plan. */
 export interface PlanShape {
@@ -32,10 +31,10 @@ export interface PlanShape {
  *
  * A node of a layer is a "segment": segment `s` is node `s % numNodes` of layer
  * `floor(s / numNodes)`. Its experts, renumbered node-major as in the reference, are the m ids
- * `[s, s + 1) * logicalPerNode`, and its physical experts the physical ids `[s, s + 1) *
- * physicalPerNode` (the originals by m id, then the extra copies in the order they were added). The
- * physical experts of all segments are sorted by load in one radix sort, which shares its work over
- * all layers. Ids count across layers: `layer * numExperts + id`, `layer * numPhysical + id`.
+ * `[s, s + 1) * logicalPerNode` (ids count across layers: `layer * numExperts + id`). The experts of
+ * all segments are sorted by load in one radix sort, which shares its work over all layers; each
+ * segment's replication then looks only at the head of its sorted list, and its physical experts
+ * come out already in packing order, `physicalPerNode` per segment.
  */
 export class Planner {
   private readonly numLayers: number;
@@ -52,8 +51,6 @@ export class Planner {
   private readonly physicalPerGpu: number;
   private readonly extrasPerNode: number;
 
-  /** Loads of all layers by original id (float32, never -0), while {@link Planner.replicate} runs. */
-  private loads: Float32Array;
   private readonly groupLoad: Float32Array;
   private readonly groupLoadBits: Int32Array;
   /** Place of each group in the node-major group order: node * groupsPerNode + rank in the node. */
@@ -61,18 +58,17 @@ export class Planner {
   private readonly groupPacking: BalancedPackingScratch;
   /** m id -> original id (the identity with one group per node, set once). */
   private readonly mlog2log: Int32Array;
+  /** Loads by m id (float32, never -0), and their bit patterns; unused with one group per node. */
+  private readonly mload: Float32Array;
+  private readonly mloadBits: Int32Array;
+  /** m ids of each segment by load descending, then m id. */
+  private readonly expertOrder: Int32Array;
   /**
-   * Per physical id: load per copy (with bit patterns), original id within the layer, replica rank;
-   * and the physical ids sorted by segment, load descending, physical id.
+   * Per segment, its physical experts in packing order (or by physical id with one slot per GPU):
+   * load per copy, original id within the layer, replica rank.
    */
-  private readonly physicalLoad: Float32Array;
-  private readonly physicalLoadBits: Int32Array;
-  private readonly physicalExpert: Int32Array;
-  private readonly physicalRank: Int32Array;
-  private readonly physicalOrder: Int32Array;
-  /** One segment's extra copies: the expert's node-local id and the replica rank. */
-  private readonly extraExpert: Int32Array;
-  private readonly extraRank: Int32Array;
+  private readonly copyLoad: Float32Array;
+  private readonly copyList: CopyList;
   /** Slot in its node of each of one layer's physical experts, in packing order. */
   private readonly sequenceSlot: Int32Array;
   private readonly sortScratch: SortScratch;
@@ -96,24 +92,26 @@ export class Planner {
     this.physicalPerGpu = (numPhysical / numGpus) | 0;
     this.extrasPerNode = this.physicalPerNode - this.logicalPerNode;
 
-    this.loads = NO_LOADS;
     this.groupLoad = new Float32Array(numGroups);
     this.groupLoadBits = new Int32Array(this.groupLoad.buffer);
     this.groupPosition = new Int32Array(numGroups);
     this.groupPacking = new BalancedPackingScratch(numGroups, numNodes);
+    const renumbered = this.groupsPerNode > 1;
     this.mlog2log = new Int32Array(numLayers * numExperts);
-    if (this.groupsPerNode === 1) for (let m = 0; m < this.mlog2log.length; m++) this.mlog2log[m] = m;
-    this.physicalLoad = new Float32Array(numLayers * numPhysical);
-    this.physicalLoadBits = new Int32Array(this.physicalLoad.buffer);
-    this.physicalExpert = new Int32Array(numLayers * numPhysical);
-    this.physicalRank = new Int32Array(numLayers * numPhysical);
-    this.physicalOrder = new Int32Array(numLayers * numPhysical);
-    this.extraExpert = new Int32Array(this.extrasPerNode);
-    this.extraRank = new Int32Array(this.extrasPerNode);
+    if (!renumbered) for (let m = 0; m < this.mlog2log.length; m++) this.mlog2log[m] = m;
+    this.mload = new Float32Array(renumbered ? numLayers * numExperts : 0);
+    this.mloadBits = new Int32Array(this.mload.buffer);
+    this.expertOrder = new Int32Array(numLayers * numExperts);
+    this.copyLoad = new Float32Array(numLayers * numPhysical);
+    this.copyList = {
+      loadBits: new Int32Array(this.copyLoad.buffer),
+      expert: new Int32Array(numLayers * numPhysical),
+      rank: new Int32Array(numLayers * numPhysical),
+    };
     this.sequenceSlot = new Int32Array(numPhysical);
-    this.sortScratch = new SortScratch(numLayers * numPhysical);
+    this.sortScratch = new SortScratch(numLayers * numExperts);
     this.packScratch = new PackScratch(this.gpusPerNode, numNodes);
-    this.replicateScratch = new ReplicateScratch(this.logicalPerNode);
+    this.replicateScratch = new ReplicateScratch(this.logicalPerNode, this.extrasPerNode);
   }
 
   /** True when this planner was made for exactly this shape and layer count. */
@@ -130,30 +128,31 @@ export class Planner {
 
   /**
    * Steps 1 and 2 for all layers: packs expert groups onto nodes, replicates each node's experts, and
-   * sorts each node's physical experts by load for {@link Planner.place}. `loads` holds `numLayers`
-   * rows of float32 loads (never -0); `logcnt` (`numLayers * numExperts`, every entry 1) receives
-   * the copy counts. Returns the largest copy count.
+   * lists each node's physical experts in packing order for {@link Planner.place}. `loads` holds
+   * `numLayers` rows of float32 loads (never -0); `logcnt` (`numLayers * numExperts`, every entry 1)
+   * receives the copy counts. Returns the largest copy count.
    */
   replicate(loads: Float32Array, logcnt: Int32Array): number {
-    this.loads = loads;
-    if (this.groupsPerNode > 1) for (let layer = 0; layer < this.numLayers; layer++) this.renumberLayer(layer);
+    let mload = loads;
+    let mloadBits: Int32Array;
+    if (this.groupsPerNode > 1) {
+      for (let layer = 0; layer < this.numLayers; layer++) this.renumberLayer(loads, layer);
+      mload = this.mload;
+      mloadBits = this.mloadBits;
+    } else {
+      // Group g goes to node g: m ids are the original ids.
+      mloadBits = new Int32Array(loads.buffer, loads.byteOffset, loads.length);
+    }
+    // Replication needs the sorted list only when there are extra copies, packing only with several
+    // slots per GPU (with one, the reference keeps the physical order).
+    const sorted = this.physicalPerGpu > 1;
+    if (sorted || this.extrasPerNode > 0) {
+      sortDescending(mload, mloadBits, mload.length, this.logicalPerNode, this.expertOrder, this.sortScratch);
+    }
     let maxLogCount = 1;
     for (let segment = 0; segment < this.numLayers * this.numNodes; segment++) {
-      const segmentMax = this.replicateSegment(segment, logcnt);
+      const segmentMax = this.replicateSegment(mload, mloadBits, segment, sorted, logcnt);
       if (segmentMax > maxLogCount) maxLogCount = segmentMax;
-    }
-    this.loads = NO_LOADS;
-    // With one slot per GPU, the reference keeps the physical order and needs no sort.
-    if (this.physicalPerGpu > 1) {
-      const { physicalLoad, physicalLoadBits, physicalOrder, sortScratch } = this;
-      sortDescending(
-        physicalLoad,
-        physicalLoadBits,
-        physicalLoad.length,
-        this.physicalPerNode,
-        physicalOrder,
-        sortScratch,
-      );
     }
     return maxLogCount;
   }
@@ -165,8 +164,8 @@ export class Planner {
    * by replica rank, then -1).
    */
   place(phy2log: Int32Array, log2phy: Int32Array, width: number): void {
-    const { numNodes, numPhysical, numExperts, physicalPerNode, physicalExpert, physicalRank, physicalLoad } = this;
-    const { physicalOrder, sequenceSlot } = this;
+    const { numNodes, numPhysical, numExperts, physicalPerNode, copyLoad, sequenceSlot } = this;
+    const { expert: copyExpert, rank: copyRank } = this.copyList;
     const inOrder = this.physicalPerGpu === 1;
     for (let layer = 0; layer < this.numLayers; layer++) {
       const physicalBase = layer * numPhysical;
@@ -175,25 +174,15 @@ export class Planner {
       log2phy.fill(-1, rowBase * width, (rowBase + numExperts) * width);
       // Each node's physical experts onto its GPUs, all nodes side by side.
       if (!inOrder) {
-        packGreedy(
-          physicalLoad,
-          physicalOrder,
-          physicalBase,
-          numNodes,
-          physicalPerNode,
-          this.gpusPerNode,
-          sequenceSlot,
-          this.packScratch,
-        );
+        packGreedy(copyLoad, physicalBase, numNodes, physicalPerNode, this.gpusPerNode, sequenceSlot, this.packScratch);
       }
       for (let node = 0, q = 0; node < numNodes; node++) {
         const nodeSlot = node * physicalPerNode;
         for (const end = q + physicalPerNode; q < end; q++) {
-          const physical = inOrder ? physicalBase + q : physicalOrder[physicalBase + q];
           const slot = inOrder ? q : nodeSlot + sequenceSlot[q];
-          const expert = physicalExpert[physical];
+          const expert = copyExpert[physicalBase + q];
           phy2log[physicalBase + slot] = expert;
-          log2phy[(rowBase + expert) * width + physicalRank[physical]] = slot;
+          log2phy[(rowBase + expert) * width + copyRank[physicalBase + q]] = slot;
         }
       }
     }
@@ -201,10 +190,10 @@ export class Planner {
 
   /**
    * Step 1 for one layer with several groups per node: packs its expert groups onto nodes and writes
-   * its m ids' original ids. (With one group per node, group `g` goes to node `g`.)
+   * its m ids' original ids and loads. (With one group per node, group `g` goes to node `g`.)
    */
-  private renumberLayer(layer: number): void {
-    const { groupSize, groupPosition, mlog2log, numGroups, groupLoad, loads } = this;
+  private renumberLayer(loads: Float32Array, layer: number): void {
+    const { groupSize, groupPosition, mlog2log, mload, numGroups, groupLoad } = this;
     const layerBase = layer * this.numExperts;
     // Each group's float32 sum accumulates its experts in index order (the reference's vectorised
     // sum may round differently); the groups advance side by side so that their chains overlap.
@@ -216,45 +205,48 @@ export class Planner {
     for (let g = 0; g < numGroups; g++) {
       const first = layerBase + g * groupSize;
       const base = layerBase + groupPosition[g] * groupSize;
-      for (let k = 0; k < groupSize; k++) mlog2log[base + k] = first + k;
+      for (let k = 0; k < groupSize; k++) {
+        mlog2log[base + k] = first + k;
+        mload[base + k] = loads[first + k];
+      }
     }
   }
 
   /**
    * Step 2 for one segment: replicates its experts (copy counts into `logcnt`, by original id) and
-   * lists its physical experts. Returns its largest copy count.
+   * lists its physical experts, in packing order when `sorted`. Returns its largest copy count.
    */
-  private replicateSegment(segment: number, logcnt: Int32Array): number {
-    const { mlog2log, logicalPerNode, extrasPerNode, extraExpert, extraRank } = this;
-    const { physicalLoad, physicalExpert, physicalRank } = this;
+  private replicateSegment(
+    mload: Float32Array,
+    mloadBits: Int32Array,
+    segment: number,
+    sorted: boolean,
+    logcnt: Int32Array,
+  ): number {
+    const { mlog2log, logicalPerNode, extrasPerNode, expertOrder } = this;
+    const scratch = this.replicateScratch;
     const segmentBase = segment * logicalPerNode;
     const layerBase = ((segment / this.numNodes) | 0) * this.numExperts;
-    replicate(
-      this.loads,
-      logcnt,
-      mlog2log,
+    const replicated = replicateSorted(mload, expertOrder, segmentBase, logicalPerNode, extrasPerNode, scratch);
+    listCopies(
+      mloadBits,
+      expertOrder,
       segmentBase,
       logicalPerNode,
       extrasPerNode,
-      extraExpert,
-      extraRank,
-      this.replicateScratch,
+      replicated,
+      sorted,
+      mlog2log,
+      layerBase,
+      this.copyList,
+      segment * this.physicalPerNode,
+      scratch,
     );
-    // Every copy of an expert weighs its final load per copy.
-    const ratio = this.replicateScratch.ratio;
-    let physical = segment * this.physicalPerNode;
-    for (let j = 0; j < logicalPerNode; j++, physical++) {
-      physicalLoad[physical] = ratio[j];
-      physicalExpert[physical] = mlog2log[segmentBase + j] - layerBase;
-      physicalRank[physical] = 0;
-    }
+    const { copies, leafItem } = scratch;
     let maxLogCount = 1;
-    for (let t = 0; t < extrasPerNode; t++, physical++) {
-      const j = extraExpert[t];
-      physicalLoad[physical] = ratio[j];
-      physicalExpert[physical] = mlog2log[segmentBase + j] - layerBase;
-      physicalRank[physical] = extraRank[t];
-      if (extraRank[t] >= maxLogCount) maxLogCount = extraRank[t] + 1;
+    for (let q = 0; q < replicated; q++) {
+      logcnt[mlog2log[leafItem[q]]] = copies[q];
+      if (copies[q] > maxLogCount) maxLogCount = copies[q];
     }
     return maxLogCount;
   }

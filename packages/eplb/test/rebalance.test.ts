@@ -198,6 +198,27 @@ describe("rebalanceExperts", () => {
     }
   });
 
+  it("equals the naive port on fresh DeepSeek-V3-sized inputs: ties per copy and many extra copies", () => {
+    // Coarse integer loads make replicated experts weigh exactly the same per copy (their copies
+    // then interleave by physical id); 512 or 768 slots replicate more than 32 experts per node.
+    for (let seed = 6000; seed < 6003; seed++) {
+      const random = seededRandom(seed);
+      const kind: LoadKind = seed % 2 === 0 ? "skewed" : "integers";
+      const weight = Array.from({ length: 2 }, () =>
+        randomLoads(random, 256, kind).map((load) => (kind === "skewed" ? Math.round(load / 500) * 500 : load)),
+      );
+      for (const config of [
+        { numExperts: 256, numReplicas: 288, numGroups: 8, numNodes: 4, numGpus: 32 },
+        { numExperts: 256, numReplicas: 320, numGroups: 8, numNodes: 8, numGpus: 64 },
+        { numExperts: 256, numReplicas: 512, numGroups: 8, numNodes: 4, numGpus: 32 },
+        { numExperts: 256, numReplicas: 768, numGroups: 8, numNodes: 3, numGpus: 48 },
+      ]) {
+        const label = `seed ${seed} ${JSON.stringify(config)}`;
+        checkPlan(weight, config, expectSameAsNaive(weight, config, label), label);
+      }
+    }
+  });
+
   it("keeps every structural promise on arbitrary inputs (property)", () => {
     const configArb = fc
       .record({
