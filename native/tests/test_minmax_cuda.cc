@@ -60,9 +60,12 @@ Group ring(int n) {
   return from_r2o("ring " + std::to_string(n), n, 1, r2o);
 }
 
-Group random_group(std::mt19937_64& rng) {
-  const int ranks = 2 + static_cast<int>(rng() % 31);
-  const int slots = 1 + static_cast<int>(rng() % std::min(4, 128 / ranks));
+// A random group of `ranks` x `slots`, or of random size (2 to 32 ranks, 1 to 4 slots) when 0.
+Group random_group(std::mt19937_64& rng, int ranks = 0, int slots = 0) {
+  if (ranks == 0) {
+    ranks = 2 + static_cast<int>(rng() % 31);
+    slots = 1 + static_cast<int>(rng() % std::min(4, 128 / ranks));
+  }
   Group g{"random " + std::to_string(ranks) + "x" + std::to_string(slots), ranks, slots,
           std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
   std::vector<int> order(ranks);
@@ -322,6 +325,15 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(seed);
     std::vector<Group> groups{cube(), torus(4, 4), torus(8, 4), ring(8), ring(32)};
     for (int k = 0; k < 12; ++k) groups.push_back(random_group(rng));
+    // Ranks with more than 8 edges, and more edge classes than the flow kernel holds in registers.
+    groups.push_back(random_group(rng, 4, 32));
+    groups.push_back(random_group(rng, 16, 8));
+    // Slots whose copy sits on their own rank (the C API allows them; both parts stay there).
+    Group self = random_group(rng, 6, 2);
+    self.name = "random 6x2 with self-edges";
+    self.replica[0 * 2 + 1] = 0;
+    self.replica[3 * 2 + 0] = 3;
+    groups.push_back(self);
     for (lplb_minmax_method method : {LPLB_MINMAX_METHOD_FLOW, LPLB_MINMAX_METHOD_IPM}) {
       for (lplb_precision precision : {LPLB_PRECISION_FLOAT64, LPLB_PRECISION_FLOAT32}) {
         int optimal = 0, total = 0;

@@ -36,6 +36,32 @@ class DeviceBuffer {
   size_t capacity_ = 0;
 };
 
+// Greedy colouring of the edges that join two ranks: each edge takes the first class with
+// neither of its ranks, so a class is a matching and its edges can be levelled side by side.
+void colour_edges(const std::vector<int32_t>& from, const int32_t* to, std::vector<int32_t>* offset,
+                  std::vector<int32_t>* edge_of_class) {
+  const int edges = static_cast<int>(from.size());
+  std::vector<int32_t> colour(edges, -1);
+  std::vector<uint64_t> ranks_of_class;  // bit r: rank r has an edge of the class (ranks < 64)
+  for (int e = 0; e < edges; ++e) {
+    if (from[e] == to[e]) continue;
+    const uint64_t ends = (uint64_t{1} << from[e]) | (uint64_t{1} << to[e]);
+    size_t c = 0;
+    while (c < ranks_of_class.size() && (ranks_of_class[c] & ends) != 0) ++c;
+    if (c == ranks_of_class.size()) ranks_of_class.push_back(0);
+    ranks_of_class[c] |= ends;
+    colour[e] = static_cast<int32_t>(c);
+  }
+  offset->assign(ranks_of_class.size() + 1, 0);
+  for (int e = 0; e < edges; ++e)
+    if (colour[e] >= 0) ++(*offset)[colour[e] + 1];
+  for (size_t c = 0; c < ranks_of_class.size(); ++c) (*offset)[c + 1] += (*offset)[c];
+  edge_of_class->assign((*offset)[ranks_of_class.size()], 0);
+  std::vector<int32_t> fill(offset->begin(), offset->end() - 1);
+  for (int e = 0; e < edges; ++e)
+    if (colour[e] >= 0) (*edge_of_class)[fill[colour[e]]++] = e;
+}
+
 lplb_error cuda_failure(const char* what, cudaError_t error) {
   return set_last_error(error == cudaErrorMemoryAllocation ? LPLB_ERR_OUT_OF_MEMORY : LPLB_ERR_BACKEND_UNAVAILABLE,
                         "%s failed: %s", what, cudaGetErrorString(error));
@@ -61,21 +87,32 @@ class CudaMinMax final : public DeviceSolver {
     for (int e = 0; e < edges; ++e) from[e] = e / n_slots_;
     flow::build_incidence(n_ranks_, edges, from.data(), shape.replica_rank, flow_offset.data(), flow_incident.data());
     options_.flow_max_steps = flow::max_phases(n_ranks_, edges);
-    // One allocation: replica_rank, in_start, in_edge, flow_offset, flow_incident.
-    const size_t sizes[5] = {static_cast<size_t>(edges), static_cast<size_t>(n_ranks_) + 1, static_cast<size_t>(edges),
-                             static_cast<size_t>(n_ranks_) + 1, 2 * static_cast<size_t>(edges)};
-    const int32_t* sources[5] = {shape.replica_rank, start.data(), in_edge.data(), flow_offset.data(), flow_incident.data()};
-    cudaError_t error = structure_.reserve(sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4]);
+    std::vector<int32_t> colour_offset, colour_edge;
+    colour_edges(from, shape.replica_rank, &colour_offset, &colour_edge);
+    colour_edge.resize(edges, 0);
+    // One allocation: replica_rank, in_start, in_edge, flow_offset, flow_incident, colour_offset, colour_edge.
+    constexpr int kParts = 7;
+    const size_t sizes[kParts] = {static_cast<size_t>(edges),      static_cast<size_t>(n_ranks_) + 1,
+                                  static_cast<size_t>(edges),      static_cast<size_t>(n_ranks_) + 1,
+                                  2 * static_cast<size_t>(edges),  colour_offset.size(),
+                                  static_cast<size_t>(edges)};
+    const int32_t* sources[kParts] = {shape.replica_rank,   start.data(),         in_edge.data(),    flow_offset.data(),
+                                      flow_incident.data(), colour_offset.data(), colour_edge.data()};
+    size_t total = 0;
+    for (size_t size : sizes) total += size;
+    cudaError_t error = structure_.reserve(total);
     if (error != cudaSuccess) return cuda_failure("cudaMalloc of the group structure", error);
-    int32_t* parts[5];
+    int32_t* parts[kParts];
     int32_t* cursor = structure_.get();
-    for (int k = 0; k < 5 && error == cudaSuccess; ++k) {
+    for (int k = 0; k < kParts && error == cudaSuccess; ++k) {
       parts[k] = cursor;
       error = cudaMemcpy(cursor, sources[k], sizeof(int32_t) * sizes[k], cudaMemcpyHostToDevice);
       cursor += sizes[k];
     }
     if (error != cudaSuccess) return cuda_failure("cudaMemcpy of the group structure", error);
-    device_shape_ = {n_ranks_, n_slots_, parts[0], parts[1], parts[2], parts[3], parts[4]};
+    device_shape_ = {n_ranks_, n_slots_, parts[0], parts[1], parts[2], parts[3], parts[4],
+                     static_cast<int32_t>(colour_offset.size()) - 1, parts[5], parts[6],
+                     flow_offset[n_ranks_], colour_offset.back()};
     return LPLB_OK;
   }
 

@@ -1,8 +1,30 @@
 // The exact method of native/src/minmax/minmax_flow.h on the GPU: one block of one warp per
-// group. The method's searches are serial, so one lane runs it on shared-memory scratch while
-// the warp loads the group's structure and loads and computes the float64 certificate (the
-// largest rank load of the split, recomputed on the caller's data, against the density of the
-// method's set). Blocks are independent, so the groups of a step run side by side on the SMs.
+// group, the warp's lanes as the group's ranks.
+//
+// The CPU method walks augmenting paths one rank at a time; on a GPU lane every such step waits
+// on shared memory, so here the same certificate is reached by a synchronous push-relabel with
+// Dinkelbach rises, where each round is a handful of warp-wide steps:
+// - two levelling sweeps over the edges, one colour class (a matching: no rank twice) per
+//   step, so the lanes of a class level their edges' two ends side by side;
+// - per round, the ranks above the level (excess) and below it (shortfall) as ballots, each
+//   rank's residual neighbours as a 32-bit mask, and every rank's distance to a rank short of
+//   the level by a breadth-first search over those masks (one ballot per layer);
+// - when a rank above the level cannot reach a rank short of it, the ranks it reaches form a
+//   set whose every outside edge already sits outside, so their density exceeds the level: it
+//   rises to that density, as in the CPU method;
+// - otherwise every rank above the level pushes its excess to neighbours one step nearer a
+//   rank short of the level. An edge is pushed on by at most one of its ends per round (the one
+//   farther from a shortfall), so the lanes never write the same edge.
+// It ends when no rank is above the level by more than the slack, with the level the density
+// of an explicit set, exactly as the CPU method. In the rare case that rounding stalls it (a
+// round limit, or a rise that does not rise), lane 0 runs the CPU method itself on the group.
+// Either way the warp then recomputes the split's largest rank load in float64 from the keep
+// fractions it returns and certifies it against the level. Blocks are independent, so the
+// groups of a step run side by side on the SMs.
+//
+// A lane's code is latency-bound (every dependent shared-memory load costs tens of cycles), so
+// the hot loops keep a lane's edges in registers and are written without branches: the loads
+// of a loop are issued together and only arithmetic waits.
 #include <cstdint>
 
 #include "minmax/minmax_flow.h"
@@ -15,8 +37,17 @@ namespace {
 namespace flow = lplb::minmax::flow;
 
 constexpr unsigned kFull = 0xffffffffu;
+constexpr int kNoLabel = 1 << 30;
 
-// Shared memory of one group: the structure and the method's scratch. Sized for the largest
+// Levelling sweeps before the rounds: two did best on the cube benchmark (0 to 3 measured).
+constexpr int kSweeps = 2;
+
+// A lane's first incident edges and its first sweep steps are held in registers. Groups of up
+// to 4 slots give each rank at most 8 edges; any further ones are read from shared memory.
+constexpr int kCachedEdges = 8;
+constexpr int kCachedColours = 8;
+
+// Shared memory of one group: the structure and the methods' scratch. Sized for the largest
 // group the kernels take; a block uses what its group needs.
 struct FlowShared {
   double weight[kMinMaxMaxEdges];
@@ -27,13 +58,14 @@ struct FlowShared {
   int32_t to[kMinMaxMaxEdges];
   int32_t offset[kMinMaxMaxRanks + 1];
   int32_t incident[2 * kMinMaxMaxEdges];
+  int32_t colour_offset[kMinMaxMaxEdges + 1];
+  int32_t colour_edge[kMinMaxMaxEdges];
+  int32_t label[kMinMaxMaxRanks];
+  // The CPU method's scratch, for the fallback.
   int32_t parent[kMinMaxMaxRanks];
   int32_t queue[kMinMaxMaxRanks];
   int32_t mark[kMinMaxMaxRanks];
   int32_t in_set[kMinMaxMaxRanks];
-  int32_t steps;
-  int32_t outcome;
-  double level;
 };
 
 __device__ inline double warp_max(double value) {
@@ -41,65 +73,357 @@ __device__ inline double warp_max(double value) {
   return value;
 }
 
-__global__ void __launch_bounds__(32) minmax_flow_kernel(DeviceMinMaxShape shape, MinMaxKernelOptions options,
+// Every lane gets the same sum: at each step both partners add the same two values.
+__device__ inline double warp_sum(double value) {
+  for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(kFull, value, offset);
+  return value;
+}
+
+// A rank's edges: the first kCachedEdges in registers (slots past `degree` are inert: edge 0,
+// weight 0, the rank itself as the other end), the rest at incident[begin + kCachedEdges ..).
+struct LaneEdges {
+  int begin, degree;
+  int edge[kCachedEdges];
+  int other[kCachedEdges];
+  bool forward[kCachedEdges];  // the rank holds the edge's original (from) end
+  double weight[kCachedEdges];
+  double mine[kCachedEdges];   // the edge's load on the rank: what it can still move away
+};
+
+__device__ inline void cache_edges(const FlowShared& sh, int r, LaneEdges* lane) {
+  lane->begin = sh.offset[r];
+  lane->degree = sh.offset[r + 1] - lane->begin;
+#pragma unroll
+  for (int k = 0; k < kCachedEdges; ++k) {
+    const bool valid = k < lane->degree;
+    const int e = valid ? sh.incident[lane->begin + k] : 0;
+    const int a = sh.from[e], b = sh.to[e];
+    lane->edge[k] = e;
+    lane->forward[k] = a == r;
+    lane->other[k] = valid ? (a == r ? b : a) : r;
+    lane->weight[k] = valid ? sh.weight[e] : 0.0;
+    lane->mine[k] = 0;
+  }
+}
+
+// Rank r's load given its own load `own` (fixed load and self-edges), and in `neighbours` the
+// ranks its edges can still move load to; refreshes the cached edges' `mine`.
+__device__ inline double load_and_neighbours(const FlowShared& sh, int r, double own, LaneEdges* lane,
+                                             uint32_t* neighbours) {
+  double kept[kCachedEdges];
+#pragma unroll
+  for (int k = 0; k < kCachedEdges; ++k) kept[k] = sh.kept[lane->edge[k]];
+  double load = own;
+  uint32_t reach = 0;
+#pragma unroll
+  for (int k = 0; k < kCachedEdges; ++k) {
+    const double mine = k < lane->degree ? (lane->forward[k] ? kept[k] : lane->weight[k] - kept[k]) : 0.0;
+    lane->mine[k] = mine;
+    load += mine;
+    reach |= mine > 0 ? 1u << lane->other[k] : 0u;
+  }
+  for (int k = lane->begin + kCachedEdges; k < lane->begin + lane->degree; ++k) {
+    const int e = sh.incident[k];
+    const bool forward = sh.from[e] == r;
+    const double mine = forward ? sh.kept[e] : sh.weight[e] - sh.kept[e];
+    load += mine;
+    if (mine > 0) reach |= 1u << (forward ? sh.to[e] : sh.from[e]);
+  }
+  *neighbours = reach;
+  return load;
+}
+
+// Moves up to `excess` of rank r's load along its edges to neighbours labelled `target` (the
+// end of each such edge nearer a shortfall); no other lane writes those edges this round.
+__device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane, int target, double excess) {
+  int label[kCachedEdges];
+#pragma unroll
+  for (int k = 0; k < kCachedEdges; ++k) label[k] = sh.label[lane.other[k]];
+  double remaining = excess;
+#pragma unroll
+  for (int k = 0; k < kCachedEdges; ++k) {
+    const double mine = lane.mine[k];
+    const bool eligible = k < lane.degree && label[k] == target && mine > 0;
+    const double amount = eligible ? fmin(mine, remaining) : 0.0;
+    remaining -= amount;
+    if (amount > 0) {
+      const double w = lane.weight[k], kept = lane.forward[k] ? mine : w - mine;
+      sh.kept[lane.edge[k]] = flow::keep_within(lane.forward[k] ? kept - amount : kept + amount, w);
+    }
+  }
+  for (int k = lane.begin + kCachedEdges; k < lane.begin + lane.degree && remaining > 0; ++k) {
+    const int e = sh.incident[k];
+    const bool forward = sh.from[e] == r;
+    if (sh.label[forward ? sh.to[e] : sh.from[e]] != target) continue;
+    const double movable = forward ? sh.kept[e] : sh.weight[e] - sh.kept[e];
+    if (!(movable > 0)) continue;
+    const double amount = fmin(movable, remaining);
+    sh.kept[e] = flow::keep_within(forward ? sh.kept[e] - amount : sh.kept[e] + amount, sh.weight[e]);
+    remaining -= amount;
+  }
+}
+
+// One levelling step on edge e (from a to b): its two ends as level as the edge allows.
+__device__ inline void level_edge(FlowShared& sh, int a, int b, double weight, double* kept) {
+  const double load_a = sh.load[a], load_b = sh.load[b];
+  const double moved = flow::keep_within(*kept - 0.5 * (load_a - load_b), weight);
+  const double move = *kept - moved;
+  *kept = moved;
+  sh.load[a] = load_a - move;
+  sh.load[b] = load_b + move;
+}
+
+// The sweeps. Every edge is in one class and so on one lane, which holds its kept load in a
+// register across the sweeps when the classes are few enough.
+__device__ void levelling_sweeps(FlowShared& sh, const DeviceMinMaxShape& shape, int lane) {
+  const int colours = shape.n_colours;
+  if (colours <= kCachedColours) {
+    int edge[kCachedColours], a[kCachedColours], b[kCachedColours];
+    double weight[kCachedColours], kept[kCachedColours];
+#pragma unroll
+    for (int c = 0; c < kCachedColours; ++c) {
+      const int k = c < colours ? sh.colour_offset[c] + lane : 0;
+      const bool valid = c < colours && k < sh.colour_offset[c + 1];
+      edge[c] = valid ? sh.colour_edge[k] : -1;
+      const int e = valid ? edge[c] : 0;
+      a[c] = sh.from[e];
+      b[c] = sh.to[e];
+      weight[c] = sh.weight[e];
+      kept[c] = sh.kept[e];
+    }
+    for (int sweep = 0; sweep < kSweeps; ++sweep) {
+#pragma unroll
+      for (int c = 0; c < kCachedColours; ++c) {
+        if (c >= colours) break;
+        if (edge[c] >= 0) level_edge(sh, a[c], b[c], weight[c], &kept[c]);
+        __syncwarp();
+      }
+    }
+#pragma unroll
+    for (int c = 0; c < kCachedColours; ++c)
+      if (edge[c] >= 0) sh.kept[edge[c]] = kept[c];
+    return;
+  }
+  for (int sweep = 0; sweep < kSweeps; ++sweep) {
+    for (int c = 0; c < colours; ++c) {
+      const int k = sh.colour_offset[c] + lane;
+      if (k < sh.colour_offset[c + 1]) {
+        const int e = sh.colour_edge[k];
+        level_edge(sh, sh.from[e], sh.to[e], sh.weight[e], &sh.kept[e]);
+      }
+      __syncwarp();
+    }
+  }
+}
+
+struct WarpOutcome {
+  flow::Outcome outcome;
+  double level;
+  int32_t rounds;
+};
+
+// The synchronous push-relabel of the file comment; all lanes return the same outcome.
+__device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
+                                       int lane) {
+  const int n = shape.n_ranks, slots = shape.n_slots;
+  const bool active = lane < n;
+  const double slack = flow::kSlackOfTolerance * options.tolerance;
+  // A rank's own load: its fixed load and its slots whose copy stays on it.
+  double own = 0, total = 0;
+  LaneEdges edges;
+  uint32_t neighbours = 0;
+  double load = 0;
+  if (active) {
+    own = sh.fixed[lane];
+    total = own;
+    for (int d = 0; d < slots; ++d) {
+      const int e = lane * slots + d;
+      total += sh.weight[e];
+      if (sh.to[e] == lane) own += sh.weight[e];
+    }
+    cache_edges(sh, lane, &edges);
+    sh.load[lane] = load_and_neighbours(sh, lane, own, &edges, &neighbours);
+  }
+  __syncwarp();
+  levelling_sweeps(sh, shape, lane);
+  __syncwarp();
+  if (active) load = load_and_neighbours(sh, lane, own, &edges, &neighbours);
+  // The first level: the whole group's density, or a single rank's when that is larger.
+  double level = warp_sum(total) / n;
+  const double heaviest_own = warp_max(own);
+  if (heaviest_own > level) level = heaviest_own;
+  const double shortfall_fraction = flow::kShortfall < 0.5 * slack / n ? flow::kShortfall : 0.5 * slack / n;
+  const int max_rounds = 2 * (n + n * slots) + 32;
+  int rounds = 0;
+  for (;;) {
+    const uint32_t above = __ballot_sync(kFull, active && load > level * (1 + slack));
+    if (above == 0) return {flow::Outcome::kSettled, level, rounds};
+    if (++rounds > max_rounds) return {flow::Outcome::kStepLimit, level, rounds};
+    const uint32_t short_of = __ballot_sync(kFull, active && load < level * (1 - shortfall_fraction));
+    // Distance to the nearest rank short of the level, along edges that can move load.
+    int label = (short_of >> lane) & 1 ? 0 : kNoLabel;
+    uint32_t reached = short_of, frontier = short_of;
+    for (int distance = 1; frontier != 0; ++distance) {
+      const bool joins = active && !((reached >> lane) & 1) && (neighbours & frontier) != 0;
+      if (joins) label = distance;
+      frontier = __ballot_sync(kFull, joins);
+      reached |= frontier;
+    }
+    const uint32_t stuck = above & ~reached;
+    if (stuck != 0) {
+      // The ranks the stuck ones reach: a closed set, at or above the level, some above.
+      uint32_t set = stuck, grown = stuck;
+      while (grown != 0) {
+        grown = __reduce_or_sync(kFull, (grown >> lane) & 1 ? neighbours : 0u) & ~set;
+        set |= grown;
+      }
+      double part = 0;
+      if ((set >> lane) & 1) {
+        part = own;
+        for (int d = 0; d < slots; ++d) {
+          const int e = lane * slots + d, other = sh.to[e];
+          if (other != lane && ((set >> other) & 1)) part += sh.weight[e];
+        }
+      }
+      const double density = warp_sum(part) / __popc(set);
+      if (!(density > level)) return {flow::Outcome::kNumerical, level, rounds};
+      level = density;
+      continue;
+    }
+    if (active) sh.label[lane] = label;
+    __syncwarp();
+    if ((above >> lane) & 1) push_excess(sh, lane, edges, label - 1, load - level);
+    __syncwarp();
+    if (active) load = load_and_neighbours(sh, lane, own, &edges, &neighbours);
+  }
+}
+
+// Copies one group into shared memory. Every global load is issued before the first store to
+// shared memory: the loads are independent, and interleaved with the stores they would wait
+// one after another.
+__device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const double* fixed, const double* weight,
+                           int lane) {
+  const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
+  constexpr int kEdgeLoads = kMinMaxMaxEdges / 32, kIncidenceLoads = 2 * kMinMaxMaxEdges / 32;
+  double staged_weight[kEdgeLoads];
+  int32_t staged_to[kEdgeLoads], staged_colour_edge[kEdgeLoads], staged_colour_offset[kEdgeLoads + 1];
+  int32_t staged_incident[kIncidenceLoads], staged_offset[2];
+#pragma unroll
+  for (int i = 0; i < kEdgeLoads; ++i) {
+    const int k = lane + 32 * i;
+    staged_weight[i] = k < edges ? __ldg(weight + k) : 0;
+    staged_to[i] = k < edges ? __ldg(shape.replica_rank + k) : 0;
+    staged_colour_edge[i] = k < shape.n_coloured ? __ldg(shape.colour_edge + k) : 0;
+  }
+#pragma unroll
+  for (int i = 0; i <= kEdgeLoads; ++i) {
+    const int k = lane + 32 * i;
+    staged_colour_offset[i] = k <= shape.n_colours ? __ldg(shape.colour_offset + k) : 0;
+  }
+#pragma unroll
+  for (int i = 0; i < kIncidenceLoads; ++i) {
+    const int k = lane + 32 * i;
+    staged_incident[i] = k < shape.n_incidences ? __ldg(shape.flow_incident + k) : 0;
+  }
+#pragma unroll
+  for (int i = 0; i < 2; ++i) staged_offset[i] = lane + 32 * i <= ranks ? __ldg(shape.flow_offset + lane + 32 * i) : 0;
+  const double staged_fixed = lane < ranks ? __ldg(fixed + lane) : 0;
+#pragma unroll
+  for (int i = 0; i < kEdgeLoads; ++i) {
+    const int e = lane + 32 * i;
+    if (e < edges) {
+      sh.weight[e] = staged_weight[i];
+      sh.kept[e] = 0.5 * staged_weight[i];  // the even split, the original's fallback
+      sh.from[e] = e / slots;
+      sh.to[e] = staged_to[i];
+    }
+    if (e < shape.n_coloured) sh.colour_edge[e] = staged_colour_edge[i];
+  }
+#pragma unroll
+  for (int i = 0; i <= kEdgeLoads; ++i)
+    if (lane + 32 * i <= shape.n_colours) sh.colour_offset[lane + 32 * i] = staged_colour_offset[i];
+#pragma unroll
+  for (int i = 0; i < kIncidenceLoads; ++i)
+    if (lane + 32 * i < shape.n_incidences) sh.incident[lane + 32 * i] = staged_incident[i];
+#pragma unroll
+  for (int i = 0; i < 2; ++i)
+    if (lane + 32 * i <= ranks) sh.offset[lane + 32 * i] = staged_offset[i];
+  if (lane < ranks) sh.fixed[lane] = staged_fixed;
+}
+
+__global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape shape, MinMaxKernelOptions options,
                                                          lplb_minmax_batch groups, lplb_minmax_solution out) {
   __shared__ FlowShared sh;
   const int lane = threadIdx.x, group = blockIdx.x;
   const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
-  const double* fixed = groups.fixed_load + static_cast<size_t>(group) * ranks;
-  const double* weight = groups.slot_load + static_cast<size_t>(group) * edges;
-  for (int e = lane; e < edges; e += 32) {
-    sh.weight[e] = weight[e];
-    sh.from[e] = e / slots;
-    sh.to[e] = shape.replica_rank[e];
-  }
-  for (int r = lane; r < ranks; r += 32) sh.fixed[r] = fixed[r];
-  for (int k = lane; k <= ranks; k += 32) sh.offset[k] = shape.flow_offset[k];
-  const int incidences = shape.flow_offset[ranks];
-  for (int k = lane; k < incidences; k += 32) sh.incident[k] = shape.flow_incident[k];
+  load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
+             groups.slot_load + static_cast<size_t>(group) * edges, lane);
   __syncwarp();
-  if (lane == 0) {
-    const flow::Structure structure{ranks, edges, sh.from, sh.to, sh.offset, sh.incident};
-    const flow::Scratch scratch{sh.kept, sh.load, sh.parent, sh.queue, sh.mark, sh.in_set};
-    const flow::Result result =
-        flow::solve(structure, sh.fixed, sh.weight, flow::kSlackOfTolerance * options.tolerance, options.flow_max_steps,
-                    scratch);
-    sh.steps = result.steps;
-    sh.outcome = static_cast<int32_t>(result.outcome);
-    sh.level = result.level;
-  }
+  WarpOutcome result = solve_by_rounds(sh, shape, options, lane);
   __syncwarp();
-  // The split and its rank loads on the caller's data, in float64; each lane gathers its ranks.
+  if (result.outcome != flow::Outcome::kSettled) {
+    // Rounding stalled the rounds: the CPU method from the start, on one lane.
+    __shared__ double level;
+    __shared__ int32_t steps;
+    __shared__ flow::Outcome outcome;
+    if (lane == 0) {
+      const flow::Structure structure{ranks, edges, sh.from, sh.to, sh.offset, sh.incident};
+      const flow::Scratch scratch{sh.kept, sh.load, sh.parent, sh.queue, sh.mark, sh.in_set};
+      const flow::Result serial = flow::solve(structure, sh.fixed, sh.weight, flow::kSlackOfTolerance * options.tolerance,
+                                              options.flow_max_steps, scratch);
+      level = serial.level;
+      steps = serial.steps;
+      outcome = serial.outcome;
+    }
+    __syncwarp();
+    result = {outcome, level, result.rounds + steps};
+  }
+  // The split as keep fractions, written by each slot's original rank, then the rank loads
+  // they give on the caller's data, in float64.
   double* keep = out.keep + static_cast<size_t>(group) * edges;
-  for (int e = lane; e < edges; e += 32) {
-    const double w = sh.weight[e];
-    const double p = w > 0 ? fmin(1.0, fmax(0.0, sh.kept[e] / w)) : 0.5;
-    keep[e] = p;
-    sh.kept[e] = p;  // now the fraction, for the loads below
+  const bool active = lane < ranks;
+  if (active) {
+    for (int d = 0; d < slots; ++d) {
+      const int e = lane * slots + d;
+      const double w = sh.weight[e];
+      const double p = w > 0 ? fmin(1.0, fmax(0.0, sh.kept[e] / w)) : 0.5;
+      keep[e] = p;
+      sh.kept[e] = p;  // now the fraction, for the loads below
+    }
   }
   __syncwarp();
   double heaviest = 0;
-  for (int r = lane; r < ranks; r += 32) {
-    double load = sh.fixed[r];
-    for (int d = 0; d < slots; ++d) load += sh.weight[r * slots + d] * sh.kept[r * slots + d];
-    for (int k = shape.in_start[r]; k < shape.in_start[r + 1]; ++k) {
-      const int e = shape.in_edge[k];
-      load += sh.weight[e] * (1 - sh.kept[e]);
+  if (active) {
+    double load = sh.fixed[lane];
+    for (int d = 0; d < slots; ++d) {
+      const int e = lane * slots + d;
+      if (sh.to[e] == lane) load += sh.weight[e];  // a self-edge: both parts stay
     }
-    heaviest = fmax(heaviest, load);
+    LaneEdges lane_edges;
+    cache_edges(sh, lane, &lane_edges);
+    double fraction[kCachedEdges];
+#pragma unroll
+    for (int k = 0; k < kCachedEdges; ++k) fraction[k] = sh.kept[lane_edges.edge[k]];
+#pragma unroll
+    for (int k = 0; k < kCachedEdges; ++k)
+      load += lane_edges.weight[k] * (lane_edges.forward[k] ? fraction[k] : 1 - fraction[k]);
+    for (int k = lane_edges.begin + kCachedEdges; k < lane_edges.begin + lane_edges.degree; ++k) {
+      const int e = sh.incident[k];
+      load += sh.weight[e] * (sh.from[e] == lane ? sh.kept[e] : 1 - sh.kept[e]);
+    }
+    heaviest = load;
   }
   heaviest = warp_max(heaviest);
   if (lane != 0) return;
-  const double lower = sh.level > 0 ? sh.level : 0;
+  const double lower = result.level > 0 ? result.level : 0;
   const bool certified = heaviest - lower <= options.tolerance * heaviest;
-  const auto outcome = static_cast<flow::Outcome>(sh.outcome);
-  out.status[group] = certified ? LPLB_STATUS_OPTIMAL
-                      : outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT
-                                                              : LPLB_STATUS_NUMERICAL_ERROR;
+  out.status[group] = certified                                         ? LPLB_STATUS_OPTIMAL
+                      : result.outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT
+                                                                    : LPLB_STATUS_NUMERICAL_ERROR;
   if (out.max_load) out.max_load[group] = heaviest;
   if (out.lower_bound) out.lower_bound[group] = lower;
   if (out.gap) out.gap[group] = heaviest > 0 ? fmax(0.0, heaviest - lower) / heaviest : 0.0;
-  if (out.iterations) out.iterations[group] = sh.steps;
+  if (out.iterations) out.iterations[group] = result.rounds;
 }
 
 }  // namespace

@@ -39,6 +39,13 @@ struct DeviceMinMaxShape {
   // Both ends' incidence for the exact method (minmax_flow.h build_incidence).
   const int32_t* flow_offset;    // [n_ranks + 1]
   const int32_t* flow_incident;  // [2 * n_ranks * n_slots]
+  // The edges (self-edges left out) in classes that share no rank: class c is
+  // colour_edge[colour_offset[c] .. colour_offset[c + 1]).
+  int32_t n_colours;
+  const int32_t* colour_offset;  // [n_colours + 1]
+  const int32_t* colour_edge;    // [n_coloured]
+  int32_t n_incidences;          // flow_offset[n_ranks]
+  int32_t n_coloured;            // colour_offset[n_colours]
 };
 
 struct MinMaxKernelOptions {
