@@ -90,14 +90,15 @@ class CudaMinMax final : public DeviceSolver {
     std::vector<int32_t> colour_offset, colour_edge;
     colour_edges(from, shape.replica_rank, &colour_offset, &colour_edge);
     colour_edge.resize(edges, 0);
-    // One allocation: replica_rank, in_start, in_edge, flow_offset, flow_incident, colour_offset, colour_edge.
-    constexpr int kParts = 7;
+    // One allocation: replica_rank, in_start, in_edge, flow_offset, flow_incident, colour_offset,
+    // colour_edge, from.
+    constexpr int kParts = 8;
     const size_t sizes[kParts] = {static_cast<size_t>(edges),      static_cast<size_t>(n_ranks_) + 1,
                                   static_cast<size_t>(edges),      static_cast<size_t>(n_ranks_) + 1,
                                   2 * static_cast<size_t>(edges),  colour_offset.size(),
-                                  static_cast<size_t>(edges)};
+                                  static_cast<size_t>(edges),      static_cast<size_t>(edges)};
     const int32_t* sources[kParts] = {shape.replica_rank,   start.data(),         in_edge.data(),    flow_offset.data(),
-                                      flow_incident.data(), colour_offset.data(), colour_edge.data()};
+                                      flow_incident.data(), colour_offset.data(), colour_edge.data(), from.data()};
     size_t total = 0;
     for (size_t size : sizes) total += size;
     cudaError_t error = structure_.reserve(total);
@@ -111,7 +112,7 @@ class CudaMinMax final : public DeviceSolver {
     }
     if (error != cudaSuccess) return cuda_failure("cudaMemcpy of the group structure", error);
     device_shape_ = {n_ranks_, n_slots_, parts[0], parts[1], parts[2], parts[3], parts[4],
-                     static_cast<int32_t>(colour_offset.size()) - 1, parts[5], parts[6],
+                     static_cast<int32_t>(colour_offset.size()) - 1, parts[5], parts[6], parts[7],
                      flow_offset[n_ranks_], colour_offset.back()};
     return LPLB_OK;
   }

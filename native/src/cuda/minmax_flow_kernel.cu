@@ -134,7 +134,9 @@ __device__ inline double load_and_neighbours(const FlowShared& sh, int r, double
 }
 
 // Moves up to `excess` of rank r's load along its edges to neighbours labelled `target` (the
-// end of each such edge nearer a shortfall); no other lane writes those edges this round.
+// end of each such edge nearer a shortfall); no other lane writes those edges this round. Loads
+// are finite here, so plain comparisons stand in for fmin, whose NaN rules cost a dozen
+// instructions per edge.
 __device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane, int target, double excess) {
   int label[kCachedEdges];
 #pragma unroll
@@ -144,7 +146,7 @@ __device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane,
   for (int k = 0; k < kCachedEdges; ++k) {
     const double mine = lane.mine[k];
     const bool eligible = k < lane.degree && label[k] == target && mine > 0;
-    const double amount = eligible ? fmin(mine, remaining) : 0.0;
+    const double amount = eligible ? (mine < remaining ? mine : remaining) : 0.0;
     remaining -= amount;
     if (amount > 0) {
       const double w = lane.weight[k], kept = lane.forward[k] ? mine : w - mine;
@@ -157,7 +159,7 @@ __device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane,
     if (sh.label[forward ? sh.to[e] : sh.from[e]] != target) continue;
     const double movable = forward ? sh.kept[e] : sh.weight[e] - sh.kept[e];
     if (!(movable > 0)) continue;
-    const double amount = fmin(movable, remaining);
+    const double amount = movable < remaining ? movable : remaining;
     sh.kept[e] = flow::keep_within(forward ? sh.kept[e] - amount : sh.kept[e] + amount, sh.weight[e]);
     remaining -= amount;
   }
@@ -223,14 +225,14 @@ struct WarpOutcome {
 };
 
 // The synchronous push-relabel of the file comment; all lanes return the same outcome.
+// `edges` receives the lane's cached edges (lanes of a rank), which the certificate reuses.
 __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
-                                       int lane) {
+                                       int lane, LaneEdges& edges) {
   const int n = shape.n_ranks, slots = shape.n_slots;
   const bool active = lane < n;
   const double slack = flow::kSlackOfTolerance * options.tolerance;
   // A rank's own load: its fixed load and its slots whose copy stays on it.
   double own = 0, total = 0;
-  LaneEdges edges;
   uint32_t neighbours = 0;
   double load = 0;
   if (active) {
@@ -306,13 +308,14 @@ __device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const
   const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
   constexpr int kEdgeLoads = kMinMaxMaxEdges / 32, kIncidenceLoads = 2 * kMinMaxMaxEdges / 32;
   double staged_weight[kEdgeLoads];
-  int32_t staged_to[kEdgeLoads], staged_colour_edge[kEdgeLoads], staged_colour_offset[kEdgeLoads + 1];
+  int32_t staged_to[kEdgeLoads], staged_from[kEdgeLoads], staged_colour_edge[kEdgeLoads], staged_colour_offset[kEdgeLoads + 1];
   int32_t staged_incident[kIncidenceLoads], staged_offset[2];
 #pragma unroll
   for (int i = 0; i < kEdgeLoads; ++i) {
     const int k = lane + 32 * i;
     staged_weight[i] = k < edges ? __ldg(weight + k) : 0;
     staged_to[i] = k < edges ? __ldg(shape.replica_rank + k) : 0;
+    staged_from[i] = k < edges ? __ldg(shape.edge_from + k) : 0;
     staged_colour_edge[i] = k < shape.n_coloured ? __ldg(shape.colour_edge + k) : 0;
   }
 #pragma unroll
@@ -334,7 +337,7 @@ __device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const
     if (e < edges) {
       sh.weight[e] = staged_weight[i];
       sh.kept[e] = 0.5 * staged_weight[i];  // the even split, the original's fallback
-      sh.from[e] = e / slots;
+      sh.from[e] = staged_from[i];
       sh.to[e] = staged_to[i];
     }
     if (e < shape.n_coloured) sh.colour_edge[e] = staged_colour_edge[i];
@@ -359,7 +362,8 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
   load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
              groups.slot_load + static_cast<size_t>(group) * edges, lane);
   __syncwarp();
-  WarpOutcome result = solve_by_rounds(sh, shape, options, lane);
+  LaneEdges lane_edges;
+  WarpOutcome result = solve_by_rounds(sh, shape, options, lane, lane_edges);
   __syncwarp();
   if (result.outcome != flow::Outcome::kSettled) {
     // Rounding stalled the rounds: the CPU method from the start, on one lane.
@@ -399,8 +403,6 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
       const int e = lane * slots + d;
       if (sh.to[e] == lane) load += sh.weight[e];  // a self-edge: both parts stay
     }
-    LaneEdges lane_edges;
-    cache_edges(sh, lane, &lane_edges);
     double fraction[kCachedEdges];
 #pragma unroll
     for (int k = 0; k < kCachedEdges; ++k) fraction[k] = sh.kept[lane_edges.edge[k]];

@@ -44,6 +44,7 @@ struct DeviceMinMaxShape {
   int32_t n_colours;
   const int32_t* colour_offset;  // [n_colours + 1]
   const int32_t* colour_edge;    // [n_coloured]
+  const int32_t* edge_from;      // [n_ranks * n_slots] e / n_slots, the edge's original rank
   int32_t n_incidences;          // flow_offset[n_ranks]
   int32_t n_coloured;            // colour_offset[n_colours]
 };

@@ -1,5 +1,5 @@
 // The LPLB min-max LP of one redundancy group solved exactly by augmenting paths, on the CPU
-// and (the same code) inside the CUDA kernel.
+// and, as the fallback of its warp-parallel form (minmax_flow_kernel.cu), inside the CUDA kernel.
 //
 // Edge e carries the load w_e of one replicated slot, shared between its original rank from_e
 // and its copy's rank to_e. The optimum is the largest density of a set of ranks,
