@@ -2,6 +2,7 @@
 // for host calls, staging buffers that grow with the batch.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "last_error.h"
@@ -87,6 +88,8 @@ class CudaMinMax final : public DeviceSolver {
     for (int e = 0; e < edges; ++e) from[e] = e / n_slots_;
     flow::build_incidence(n_ranks_, edges, from.data(), shape.replica_rank, flow_offset.data(), flow_incident.data());
     options_.flow_max_steps = flow::max_phases(n_ranks_, edges);
+    int32_t max_degree = 0;
+    for (int r = 0; r < n_ranks_; ++r) max_degree = std::max(max_degree, flow_offset[r + 1] - flow_offset[r]);
     std::vector<int32_t> colour_offset, colour_edge;
     colour_edges(from, shape.replica_rank, &colour_offset, &colour_edge);
     colour_edge.resize(edges, 0);
@@ -113,7 +116,7 @@ class CudaMinMax final : public DeviceSolver {
     if (error != cudaSuccess) return cuda_failure("cudaMemcpy of the group structure", error);
     device_shape_ = {n_ranks_, n_slots_, parts[0], parts[1], parts[2], parts[3], parts[4],
                      static_cast<int32_t>(colour_offset.size()) - 1, parts[5], parts[6], parts[7],
-                     flow_offset[n_ranks_], colour_offset.back()};
+                     flow_offset[n_ranks_], colour_offset.back(), max_degree};
     return LPLB_OK;
   }
 

@@ -42,9 +42,12 @@ constexpr int kNoLabel = 1 << 30;
 // Levelling sweeps before the rounds: two did best on the cube benchmark (0 to 3 measured).
 constexpr int kSweeps = 2;
 
-// A lane's first incident edges and its first sweep steps are held in registers. Groups of up
-// to 4 slots give each rank at most 8 edges; any further ones are read from shared memory.
-constexpr int kCachedEdges = 8;
+// A lane's first incident edges and its first sweep steps are held in registers: 4 edges when
+// no rank has more (the cube, tori and rings of D <= 2), else 8 (up to 4 slots); any further
+// ones are read from shared memory. Every cached edge costs instructions in each round, used or
+// not, so the kernel is instantiated for both.
+constexpr int kCachedEdgesFew = 4;
+constexpr int kCachedEdgesMany = 8;
 constexpr int kCachedColours = 8;
 
 // Shared memory of one group: the structure and the methods' scratch. Sized for the largest
@@ -79,22 +82,24 @@ __device__ inline double warp_sum(double value) {
   return value;
 }
 
-// A rank's edges: the first kCachedEdges in registers (slots past `degree` are inert: edge 0,
-// weight 0, the rank itself as the other end), the rest at incident[begin + kCachedEdges ..).
+// A rank's edges: the first Cached in registers (slots past `degree` are inert: edge 0,
+// weight 0, the rank itself as the other end), the rest at incident[begin + Cached ..).
+template <int Cached>
 struct LaneEdges {
   int begin, degree;
-  int edge[kCachedEdges];
-  int other[kCachedEdges];
-  bool forward[kCachedEdges];  // the rank holds the edge's original (from) end
-  double weight[kCachedEdges];
-  double mine[kCachedEdges];   // the edge's load on the rank: what it can still move away
+  int edge[Cached];
+  int other[Cached];
+  bool forward[Cached];  // the rank holds the edge's original (from) end
+  double weight[Cached];
+  double mine[Cached];   // the edge's load on the rank: what it can still move away
 };
 
-__device__ inline void cache_edges(const FlowShared& sh, int r, LaneEdges* lane) {
+template <int Cached>
+__device__ inline void cache_edges(const FlowShared& sh, int r, LaneEdges<Cached>* lane) {
   lane->begin = sh.offset[r];
   lane->degree = sh.offset[r + 1] - lane->begin;
 #pragma unroll
-  for (int k = 0; k < kCachedEdges; ++k) {
+  for (int k = 0; k < Cached; ++k) {
     const bool valid = k < lane->degree;
     const int e = valid ? sh.incident[lane->begin + k] : 0;
     const int a = sh.from[e], b = sh.to[e];
@@ -108,21 +113,22 @@ __device__ inline void cache_edges(const FlowShared& sh, int r, LaneEdges* lane)
 
 // Rank r's load given its own load `own` (fixed load and self-edges), and in `neighbours` the
 // ranks its edges can still move load to; refreshes the cached edges' `mine`.
-__device__ inline double load_and_neighbours(const FlowShared& sh, int r, double own, LaneEdges* lane,
+template <int Cached>
+__device__ inline double load_and_neighbours(const FlowShared& sh, int r, double own, LaneEdges<Cached>* lane,
                                              uint32_t* neighbours) {
-  double kept[kCachedEdges];
+  double kept[Cached];
 #pragma unroll
-  for (int k = 0; k < kCachedEdges; ++k) kept[k] = sh.kept[lane->edge[k]];
+  for (int k = 0; k < Cached; ++k) kept[k] = sh.kept[lane->edge[k]];
   double load = own;
   uint32_t reach = 0;
 #pragma unroll
-  for (int k = 0; k < kCachedEdges; ++k) {
+  for (int k = 0; k < Cached; ++k) {
     const double mine = k < lane->degree ? (lane->forward[k] ? kept[k] : lane->weight[k] - kept[k]) : 0.0;
     lane->mine[k] = mine;
     load += mine;
     reach |= mine > 0 ? 1u << lane->other[k] : 0u;
   }
-  for (int k = lane->begin + kCachedEdges; k < lane->begin + lane->degree; ++k) {
+  for (int k = lane->begin + Cached; k < lane->begin + lane->degree; ++k) {
     const int e = sh.incident[k];
     const bool forward = sh.from[e] == r;
     const double mine = forward ? sh.kept[e] : sh.weight[e] - sh.kept[e];
@@ -137,13 +143,14 @@ __device__ inline double load_and_neighbours(const FlowShared& sh, int r, double
 // end of each such edge nearer a shortfall); no other lane writes those edges this round. Loads
 // are finite here, so plain comparisons stand in for fmin, whose NaN rules cost a dozen
 // instructions per edge.
-__device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane, int target, double excess) {
-  int label[kCachedEdges];
+template <int Cached>
+__device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges<Cached>& lane, int target, double excess) {
+  int label[Cached];
 #pragma unroll
-  for (int k = 0; k < kCachedEdges; ++k) label[k] = sh.label[lane.other[k]];
+  for (int k = 0; k < Cached; ++k) label[k] = sh.label[lane.other[k]];
   double remaining = excess;
 #pragma unroll
-  for (int k = 0; k < kCachedEdges; ++k) {
+  for (int k = 0; k < Cached; ++k) {
     const double mine = lane.mine[k];
     const bool eligible = k < lane.degree && label[k] == target && mine > 0;
     const double amount = eligible ? (mine < remaining ? mine : remaining) : 0.0;
@@ -153,7 +160,7 @@ __device__ inline void push_excess(FlowShared& sh, int r, const LaneEdges& lane,
       sh.kept[lane.edge[k]] = flow::keep_within(lane.forward[k] ? kept - amount : kept + amount, w);
     }
   }
-  for (int k = lane.begin + kCachedEdges; k < lane.begin + lane.degree && remaining > 0; ++k) {
+  for (int k = lane.begin + Cached; k < lane.begin + lane.degree && remaining > 0; ++k) {
     const int e = sh.incident[k];
     const bool forward = sh.from[e] == r;
     if (sh.label[forward ? sh.to[e] : sh.from[e]] != target) continue;
@@ -218,6 +225,20 @@ __device__ void levelling_sweeps(FlowShared& sh, const DeviceMinMaxShape& shape,
   }
 }
 
+// The density of the ranks in `set` (all lanes get it): their own loads and the edges with both
+// ends in the set, per rank; `own` is the lane's rank's own load.
+__device__ inline double set_density(const FlowShared& sh, uint32_t set, double own, int slots, int lane) {
+  double part = 0;
+  if ((set >> lane) & 1) {
+    part = own;
+    for (int d = 0; d < slots; ++d) {
+      const int e = lane * slots + d, other = sh.to[e];
+      if (other != lane && ((set >> other) & 1)) part += sh.weight[e];
+    }
+  }
+  return warp_sum(part) / __popc(set);
+}
+
 struct WarpOutcome {
   flow::Outcome outcome;
   double level;
@@ -226,8 +247,9 @@ struct WarpOutcome {
 
 // The synchronous push-relabel of the file comment; all lanes return the same outcome.
 // `edges` receives the lane's cached edges (lanes of a rank), which the certificate reuses.
+template <int Cached>
 __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
-                                       int lane, LaneEdges& edges) {
+                                       int lane, LaneEdges<Cached>& edges) {
   const int n = shape.n_ranks, slots = shape.n_slots;
   const bool active = lane < n;
   const double slack = flow::kSlackOfTolerance * options.tolerance;
@@ -279,15 +301,7 @@ __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& 
         grown = __reduce_or_sync(kFull, (grown >> lane) & 1 ? neighbours : 0u) & ~set;
         set |= grown;
       }
-      double part = 0;
-      if ((set >> lane) & 1) {
-        part = own;
-        for (int d = 0; d < slots; ++d) {
-          const int e = lane * slots + d, other = sh.to[e];
-          if (other != lane && ((set >> other) & 1)) part += sh.weight[e];
-        }
-      }
-      const double density = warp_sum(part) / __popc(set);
+      const double density = set_density(sh, set, own, slots, lane);
       if (!(density > level)) return {flow::Outcome::kNumerical, level, rounds};
       level = density;
       continue;
@@ -354,6 +368,7 @@ __device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const
   if (lane < ranks) sh.fixed[lane] = staged_fixed;
 }
 
+template <int Cached>
 __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape shape, MinMaxKernelOptions options,
                                                          lplb_minmax_batch groups, lplb_minmax_solution out) {
   __shared__ FlowShared sh;
@@ -362,7 +377,7 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
   load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
              groups.slot_load + static_cast<size_t>(group) * edges, lane);
   __syncwarp();
-  LaneEdges lane_edges;
+  LaneEdges<Cached> lane_edges;
   WarpOutcome result = solve_by_rounds(sh, shape, options, lane, lane_edges);
   __syncwarp();
   if (result.outcome != flow::Outcome::kSettled) {
@@ -403,13 +418,13 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
       const int e = lane * slots + d;
       if (sh.to[e] == lane) load += sh.weight[e];  // a self-edge: both parts stay
     }
-    double fraction[kCachedEdges];
+    double fraction[Cached];
 #pragma unroll
-    for (int k = 0; k < kCachedEdges; ++k) fraction[k] = sh.kept[lane_edges.edge[k]];
+    for (int k = 0; k < Cached; ++k) fraction[k] = sh.kept[lane_edges.edge[k]];
 #pragma unroll
-    for (int k = 0; k < kCachedEdges; ++k)
+    for (int k = 0; k < Cached; ++k)
       load += lane_edges.weight[k] * (lane_edges.forward[k] ? fraction[k] : 1 - fraction[k]);
-    for (int k = lane_edges.begin + kCachedEdges; k < lane_edges.begin + lane_edges.degree; ++k) {
+    for (int k = lane_edges.begin + Cached; k < lane_edges.begin + lane_edges.degree; ++k) {
       const int e = sh.incident[k];
       load += sh.weight[e] * (sh.from[e] == lane ? sh.kept[e] : 1 - sh.kept[e]);
     }
@@ -433,7 +448,11 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
 cudaError_t launch_minmax_flow(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
                                const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream) {
   if (groups.batch <= 0) return cudaSuccess;
-  minmax_flow_kernel<<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  if (shape.max_degree <= kCachedEdgesFew) {
+    minmax_flow_kernel<kCachedEdgesFew><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  } else {
+    minmax_flow_kernel<kCachedEdgesMany><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  }
   return cudaGetLastError();
 }
 

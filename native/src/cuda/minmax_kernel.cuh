@@ -47,6 +47,7 @@ struct DeviceMinMaxShape {
   const int32_t* edge_from;      // [n_ranks * n_slots] e / n_slots, the edge's original rank
   int32_t n_incidences;          // flow_offset[n_ranks]
   int32_t n_coloured;            // colour_offset[n_colours]
+  int32_t max_degree;            // the most edges of one rank (self-edges left out)
 };
 
 struct MinMaxKernelOptions {
