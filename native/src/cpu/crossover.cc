@@ -29,8 +29,9 @@ constexpr double kPivotTolerance = 1e-9;
 constexpr double kSingularPivot = 1e-13;
 // The inverse is recomputed after this many updates.
 constexpr int kRefactorInterval = 50;
-// Steps no longer than this count as degenerate; after kDegenerateLimit of them in a row the
-// columns are picked by smallest index (Bland's rule), which cannot cycle.
+// Steps no longer than this, or too short to move the leaving variable by the primal tolerance
+// (the Harris ratio test takes such steps), count as degenerate; after kDegenerateLimit of them
+// in a row the columns are picked by smallest index (Bland's rule), which cannot cycle.
 constexpr double kDegenerateStep = 1e-12;
 constexpr int kDegenerateLimit = 50;
 
@@ -352,9 +353,8 @@ bool Crossover<T>::solve(double primal_tolerance, double dual_tolerance, int max
                                                           primal_tolerance, &bound));
     }
     int leaving = -1;
-    double step = entering_step, leaving_bound = 0;
+    double step = entering_step, leaving_bound = 0, leaving_pivot = 0;
     if (entering_step > relaxed_step) {
-      double leaving_pivot = 0;
       for (int r = 0; r < rows; ++r) {
         if (std::fabs(alpha[r]) <= pivot_floor) continue;
         const int j = basic_[r];
@@ -384,7 +384,8 @@ bool Crossover<T>::solve(double primal_tolerance, double dual_tolerance, int max
       value[entering] = direction > 0 ? upper[entering] : 0.0;
     }
     ++updates;
-    degenerate_steps = step <= kDegenerateStep ? degenerate_steps + 1 : 0;
+    const double short_step = leaving >= 0 ? primal_tolerance / leaving_pivot : 0.0;
+    degenerate_steps = step <= std::max(kDegenerateStep, short_step) ? degenerate_steps + 1 : 0;
   }
 }
 
