@@ -109,7 +109,10 @@ double heaviest_rank(const Group& g, const std::vector<double>& w, const std::ve
 // The exact method on its own (no fallback behind it): it must settle; its level must be the
 // density of its set and, by maximum flow, a true lower bound (no split fits under it); and its
 // split must be within the slack of the level.
-void check_flow_alone(const Group& g, const std::vector<double>& w, const std::vector<double>& f, double slack) {
+// `form` picks the solver: 0 flow::solve (what the API runs), 1 solve_by_lists (groups above
+// 64 ranks and device code), 2 solve_by_masks (groups of up to 64 ranks on the host).
+void check_flow_alone(const Group& g, const std::vector<double>& w, const std::vector<double>& f, double slack,
+                      int form = 0) {
   namespace flow = lplb::minmax::flow;
   const int edges = g.ranks * g.slots;
   std::vector<int32_t> from(edges), offset(g.ranks + 1), incident(2 * edges);
@@ -119,7 +122,16 @@ void check_flow_alone(const Group& g, const std::vector<double>& w, const std::v
   std::vector<int32_t> parent(g.ranks), queue(g.ranks), mark(g.ranks), in_set(g.ranks);
   const flow::Structure structure{g.ranks, edges, from.data(), g.replica.data(), offset.data(), incident.data()};
   const flow::Scratch scratch{kept.data(), load.data(), parent.data(), queue.data(), mark.data(), in_set.data()};
-  const flow::Result result = flow::solve(structure, f.data(), w.data(), slack, flow::max_phases(g.ranks, edges), scratch);
+  const int32_t max_steps = flow::max_phases(g.ranks, edges);
+  flow::Result result;
+  if (form == 1) {
+    result = flow::solve_by_lists(structure, f.data(), w.data(), slack, max_steps, scratch);
+  } else if (form == 2) {
+    uint64_t reach[flow::kMaskRanks], feed[flow::kMaskRanks], layer[flow::kMaskRanks + 1];
+    result = flow::solve_by_masks(structure, f.data(), w.data(), slack, max_steps, scratch, reach, feed, layer);
+  } else {
+    result = flow::solve(structure, f.data(), w.data(), slack, max_steps, scratch);
+  }
   CHECK_MSG(result.outcome == flow::Outcome::kSettled, "flow outcome " + std::to_string(static_cast<int>(result.outcome)) +
                                                            " after " + std::to_string(result.steps) + " steps");
   const double density = flow::set_density(structure, f.data(), w.data(), in_set.data());
@@ -279,6 +291,32 @@ TEST(self_edges_and_wide_loads) {
         const double delta = 1e-9 * (1 + results[k].max_load);
         CHECK(split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], results[k].max_load + delta, delta / 4));
         CHECK(!split_fits(ranks, slots, g.replica.data(), ws[k], fs[k], results[k].lower_bound - delta, delta / 4));
+      }
+    }
+  }
+}
+
+// Both forms of the exact method on their own, on the same groups: from 2 to 64 ranks (where
+// solve() takes the masks) and above 64 (only the lists), loads of every kind, the slacks of
+// the API's float64 and float32 tolerances.
+TEST(both_forms_of_the_exact_method) {
+  const uint64_t seeds[2] = {20260311, fresh_seed()};
+  const int shapes[][2] = {{2, 1}, {3, 2}, {8, 2}, {16, 4}, {33, 3}, {63, 2}, {64, 1}, {64, 6}, {65, 2}, {96, 3}};
+  for (uint64_t seed : seeds) {
+    for (const auto& shape : shapes) {
+      std::mt19937_64 rng(seed + shape[0] * 41 + shape[1]);
+      const Group g = random_group(rng, shape[0], shape[1]);
+      for (int k = 0; k < 16; ++k) {
+        std::vector<double> w, f;
+        loads(rng, k % 4, shape[0], shape[1], &w, &f);
+        const double slack = k % 8 < 4 ? 0.25e-9 : 0.25e-6;
+        // Above 64 ranks solve() is the lists' form: form 0 covers it.
+        for (int form : shape[0] <= 64 ? std::vector<int>{1, 2} : std::vector<int>{0}) {
+          context() = seed_context(seed, k) + " (LPLB_TEST_SEED=" + std::to_string(seed) + "), " +
+                      std::to_string(shape[0]) + " ranks x " + std::to_string(shape[1]) + " slots, form " +
+                      std::to_string(form);
+          check_flow_alone(g, w, f, slack, form);
+        }
       }
     }
   }

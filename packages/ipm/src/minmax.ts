@@ -42,7 +42,7 @@ export interface MinMaxGroup {
  * Either way a group the method leaves uncertified falls back to the other solvers (the IPM
  * iterations, then the general solver), and every answer is certified the same way. `"flow"`
  * works in float64 whatever `precision` says (which then only sets the default tolerance), its
- * search phases are limited by the group's size rather than `maxIterations`, and it settles
+ * rounds are limited by the group's size rather than `maxIterations`, and it settles
  * groups down to tolerances of about 1e-12 (below that it may leave them to the fallbacks).
  */
 export type MinMaxMethod = "flow" | "ipm";
@@ -97,8 +97,9 @@ export interface MinMaxSolution {
   /** `(maxLoad - lowerBound) / maxLoad`, 0 when `maxLoad` is 0; at most the tolerance when optimal. */
   readonly gap: Float64Array;
   /**
-   * Work per group: search phases (`"flow"`) or iterations (`"ipm"`), plus the iterations of any
-   * fallback.
+   * Work per group: rounds of moving load (`"flow"`: push-relabel rounds for groups of up to 64
+   * ranks on the CPU and on the GPU, search phases for larger ones; a level rise counts as one) or
+   * iterations (`"ipm"`), plus the iterations of any fallback.
    */
   readonly iterations: Int32Array;
 }
