@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -41,6 +42,51 @@ inline void random_loads(std::mt19937_64& rng, int ranks, int slots, double* w, 
   for (int i = 0; i < ranks; ++i) largest = std::max(largest, f[i] = unit(rng));
   for (int k = 0; k < slots_total; ++k) w[k] /= largest;
   for (int i = 0; i < ranks; ++i) f[i] /= largest;
+}
+
+// A random group of `ranks` x `slots` in both views: per slot column a derangement (no rank
+// copies itself), a random cyclic shift of a random order of the ranks.
+struct RandomGroup {
+  int ranks, slots;
+  std::vector<int> r2o;          // [ranks][slots]: rank i receives slot d of rank r2o[i][d]
+  std::vector<int32_t> replica;  // [ranks][slots]: the rank that holds the copy of slot d of rank i
+};
+
+inline RandomGroup random_group(std::mt19937_64& rng, int ranks, int slots) {
+  RandomGroup g{ranks, slots, std::vector<int>(static_cast<size_t>(ranks) * slots),
+                std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
+  std::vector<int> perm(ranks);
+  for (int d = 0; d < slots; ++d) {
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    const int shift = 1 + static_cast<int>(rng() % static_cast<uint64_t>(ranks - 1));
+    for (int k = 0; k < ranks; ++k) {
+      const int original = perm[k], holder = perm[(k + shift) % ranks];
+      g.r2o[holder * slots + d] = original;
+      g.replica[original * slots + d] = holder;
+    }
+  }
+  return g;
+}
+
+// Loads of one of four kinds, not normalised (the solvers scale them themselves): 0 uniform,
+// 1 heavy-tailed, 2 with zeros, 3 with one dominant slot.
+inline void kind_loads(std::mt19937_64& rng, int kind, int ranks, int slots, std::vector<double>* w,
+                       std::vector<double>* f) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  w->assign(static_cast<size_t>(ranks) * slots, 0.0);
+  f->assign(ranks, 0.0);
+  for (double& v : *w) v = 4096 * unit(rng);
+  for (double& v : *f) v = 4096 * unit(rng);
+  if (kind == 1) {
+    for (double& v : *w) v = std::pow(v, 1.5);
+    for (double& v : *f) v = std::pow(v, 1.5);
+  } else if (kind == 2) {
+    for (double& v : *w) v = unit(rng) < 0.4 ? 0.0 : v;
+    for (double& v : *f) v = unit(rng) < 0.4 ? 0.0 : v;
+  } else if (kind == 3) {
+    (*w)[rng() % w->size()] *= 1000;
+  }
 }
 
 // Fills one LP (n = ranks * slots + 1 variables, ranks inequality rows, a_ub row-major):

@@ -12,53 +12,17 @@
 
 #include "cpu/crossover.h"
 #include "lplb/minmax.h"
+#include "lplb_group_lp.h"
 #include "test_support.h"
 
 using namespace lplb_test;
 
 namespace {
 
-struct Group {
-  int ranks, slots;
-  std::vector<int> r2o;          // [ranks][slots]: rank i receives slot d of rank r2o[i][d]
-  std::vector<int32_t> replica;  // [ranks][slots]: the rank that holds the copy of slot d of rank i
-};
+using lplb_group_lp::random_group;
+using Group = lplb_group_lp::RandomGroup;
+using lplb_group_lp::kind_loads;
 
-Group random_group(std::mt19937_64& rng, int ranks, int slots) {
-  Group g{ranks, slots, std::vector<int>(static_cast<size_t>(ranks) * slots),
-          std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
-  std::vector<int> perm(ranks);
-  for (int d = 0; d < slots; ++d) {
-    // A derangement (no rank copies itself): a random cyclic shift of a random order.
-    std::iota(perm.begin(), perm.end(), 0);
-    std::shuffle(perm.begin(), perm.end(), rng);
-    const int shift = 1 + static_cast<int>(rng() % static_cast<uint64_t>(ranks - 1));
-    for (int k = 0; k < ranks; ++k) {
-      const int original = perm[k], holder = perm[(k + shift) % ranks];
-      g.r2o[holder * slots + d] = original;
-      g.replica[original * slots + d] = holder;
-    }
-  }
-  return g;
-}
-
-// Loads of one of four kinds: uniform, heavy-tailed, with zeros, with one dominant slot.
-void loads(std::mt19937_64& rng, int kind, int ranks, int slots, std::vector<double>* w, std::vector<double>* f) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  w->assign(static_cast<size_t>(ranks) * slots, 0.0);
-  f->assign(ranks, 0.0);
-  for (double& v : *w) v = 4096 * unit(rng);
-  for (double& v : *f) v = 4096 * unit(rng);
-  if (kind == 1) {
-    for (double& v : *w) v = std::pow(v, 1.5);
-    for (double& v : *f) v = std::pow(v, 1.5);
-  } else if (kind == 2) {
-    for (double& v : *w) v = unit(rng) < 0.4 ? 0.0 : v;
-    for (double& v : *f) v = unit(rng) < 0.4 ? 0.0 : v;
-  } else if (kind == 3) {
-    (*w)[rng() % w->size()] *= 1000;
-  }
-}
 
 // `cases` LPs of one group, all from one generator seeded with `seed`.
 struct Drawn {
@@ -72,7 +36,7 @@ Drawn draw(uint64_t seed, int ranks, int slots, int cases) {
   Drawn drawn{random_group(rng, ranks, slots), {}, {}, {}};
   for (int k = 0; k < cases; ++k) {
     std::vector<double> w, f;
-    loads(rng, k % 4, ranks, slots, &w, &f);
+    kind_loads(rng, k % 4, ranks, slots, &w, &f);
     drawn.lps.push_back(make_lplb(drawn.group.r2o, ranks, slots, w, f));
     drawn.ws.push_back(w);
     drawn.fs.push_back(f);
