@@ -29,6 +29,7 @@
 
 #include "minmax/minmax_flow.h"
 #include "minmax_kernel.cuh"
+#include "warp_reduce.cuh"
 
 namespace lplb {
 namespace cuda {
@@ -36,7 +37,6 @@ namespace {
 
 namespace flow = lplb::minmax::flow;
 
-constexpr unsigned kFull = 0xffffffffu;
 constexpr int kNoLabel = 1 << 30;
 
 // Levelling sweeps before the rounds: two did best on the cube benchmark (0 to 3 measured).
@@ -70,17 +70,6 @@ struct FlowShared {
   int32_t mark[kMinMaxMaxRanks];
   int32_t in_set[kMinMaxMaxRanks];
 };
-
-__device__ inline double warp_max(double value) {
-  for (int offset = 16; offset > 0; offset >>= 1) value = fmax(value, __shfl_xor_sync(kFull, value, offset));
-  return value;
-}
-
-// Every lane gets the same sum: at each step both partners add the same two values.
-__device__ inline double warp_sum(double value) {
-  for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(kFull, value, offset);
-  return value;
-}
 
 // A rank's edges: the first Cached in registers (slots past `degree` are inert: edge 0,
 // weight 0, the rank itself as the other end), the rest at incident[begin + Cached ..).

@@ -2,6 +2,7 @@
 // (the same iteration, step for step: start point, residuals, normal matrix, predictor,
 // corrector, step lengths, stall rules and certificate).
 #include "minmax_kernel.cuh"
+#include "warp_reduce.cuh"
 
 #include <cfloat>
 #include <cmath>
@@ -10,25 +11,12 @@ namespace lplb {
 namespace cuda {
 namespace {
 
-constexpr unsigned kFull = 0xffffffffu;
 static_assert(kMinMaxMaxEdges <= 4 * 32, "at most four edges per lane");
 constexpr double kStepFactor = 0.995;
 constexpr double kTinyStep = 1e-8;
 constexpr double kProgress = 0.9;
 constexpr int kStallSteps = 5;
 constexpr double kCertifyBelow = 100;
-
-template <typename T>
-__device__ inline T warp_sum(T value) {
-  for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(kFull, value, offset);
-  return value;
-}
-
-template <typename T>
-__device__ inline T warp_max(T value) {
-  for (int offset = 16; offset > 0; offset >>= 1) value = fmax(value, __shfl_xor_sync(kFull, value, offset));
-  return value;
-}
 
 // Reciprocals by the hardware-assisted correctly rounded sequences, cheaper than a division.
 __device__ inline double reciprocal(double x) { return __drcp_rn(x); }
