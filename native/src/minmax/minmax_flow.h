@@ -326,18 +326,11 @@ LPLB_FLOW_HD inline int32_t lowest_rank(uint64_t set) {
 #endif
 }
 
-// set_density of the ranks in the bit set `set`.
-LPLB_FLOW_HD inline double mask_density(const Structure& s, const double* fixed, const double* weight, uint64_t set) {
-  double sum = 0;
-  int32_t size = 0;
-  for (uint64_t m = set; m != 0; m &= m - 1) {
-    sum += fixed[lowest_rank(m)];
-    ++size;
-  }
-  for (int32_t e = 0; e < s.n_edges; ++e) {
-    if ((set >> s.from[e]) & (set >> s.to[e]) & 1) sum += weight[e];
-  }
-  return size > 0 ? sum / size : 0;
+// set_density of the ranks in the bit set `set`, with `member` [n_ranks] as its scratch.
+LPLB_FLOW_HD inline double mask_density(const Structure& s, const double* fixed, const double* weight, uint64_t set,
+                                        int32_t* member) {
+  for (int32_t r = 0; r < s.n_ranks; ++r) member[r] = static_cast<int32_t>((set >> r) & 1);
+  return set_density(s, fixed, weight, member);
 }
 
 // True when some edge of v's can still move load from rank u to v.
@@ -367,8 +360,8 @@ LPLB_FLOW_HD inline bool can_move(const Structure& s, const double* weight, cons
 //   edge cannot carry waits for the next round's search.
 // After the even split it levels each edge's two ends once (more sweeps cost more than they save
 // here, by instructions on the benchmark's groups and random groups of 8 to 64 ranks).
-// `reach`, `feed` [kMaskRanks] and `layer` [kMaskRanks + 1] are the caller's; parent, queue and
-// mark of `scratch` are not used.
+// `reach`, `feed` [kMaskRanks] and `layer` [kMaskRanks + 1] are the caller's; scratch.mark holds
+// the members of a set whose density is taken, parent and queue are not used.
 LPLB_FLOW_HD inline Result solve_by_masks(const Structure& s, const double* fixed, const double* weight, double slack,
                                           int32_t max_steps, const Scratch& scratch, uint64_t* reach, uint64_t* feed,
                                           uint64_t* layer) {
@@ -413,7 +406,7 @@ LPLB_FLOW_HD inline Result solve_by_masks(const Structure& s, const double* fixe
       single = true;
     }
   }
-  if (single) level = mask_density(s, fixed, weight, set);
+  if (single) level = mask_density(s, fixed, weight, set, scratch.mark);
 
   int32_t steps = 0;
   Outcome outcome = Outcome::kSettled;
@@ -457,7 +450,7 @@ LPLB_FLOW_HD inline Result solve_by_masks(const Structure& s, const double* fixe
         grown = next & ~closure;
         closure |= grown;
       }
-      const double density = mask_density(s, fixed, weight, closure);
+      const double density = mask_density(s, fixed, weight, closure, scratch.mark);
       if (!(density > level)) {
         outcome = Outcome::kNumerical;
         break;
