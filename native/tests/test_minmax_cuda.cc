@@ -4,7 +4,8 @@
 // up to 32 ranks, every load kind, both methods (flow, ipm), float64 and float32 iterations. Through the device-array
 // entry point (no CPU re-solve), every group must come back certified optimal with max_load
 // equal to the CPU's within twice the tolerance, keep in [0, 1], and max_load equal to the
-// largest rank load of keep recomputed here. The host entry point must agree too.
+// largest rank load of keep recomputed here; a second solve of the same groups must give the same
+// split bit for bit. The host entry point must agree too.
 //
 // Timing (--bench): one step = all groups of EP32 (4 cube groups) or EP256 (32 cube groups) in
 // one launch, by each method, captured in a CUDA graph and replayed; median of 20 timings of 200 replays each,
@@ -202,6 +203,12 @@ void check_group(const Group& g, std::mt19937_64& rng, int count, lplb_precision
   CUDA_OK(cudaDeviceSynchronize());
   Results gpu;
   device.download(&gpu, edges);
+  // The same groups again give the same split, bit for bit (the flow kernel's atomics in shared
+  // memory must not make it depend on the run).
+  if (lplb_minmax_solve_device(gpu_ws, &device_groups, &device_out, nullptr) != LPLB_OK) fail("second solve_device");
+  Results again;
+  device.download(&again, edges);
+  if (again.keep != gpu.keep || again.max_load != gpu.max_load) fail(g.name + ": a second solve gave another split");
   // The host entry point (device, then CPU for anything unsettled) must agree as well.
   Results host_gpu;
   host_gpu.resize(count, edges);
@@ -279,9 +286,11 @@ void bench(int groups, lplb_precision precision, lplb_minmax_method method) {
   device.download(&r, 16);
   int optimal = 0;
   long iterations = 0;
+  int most_iterations = 0;
   for (int b = 0; b < groups; ++b) {
     optimal += r.status[b] == LPLB_STATUS_OPTIMAL;
     iterations += r.iterations[b];
+    most_iterations = std::max(most_iterations, r.iterations[b]);
   }
   // The CPU solver on the same groups by the same method, in the same run.
   lplb_minmax_workspace* cpu_ws = workspace(g, LPLB_PRECISION_FLOAT64, LPLB_BACKEND_CPU, method);
@@ -297,10 +306,10 @@ void bench(int groups, lplb_precision precision, lplb_minmax_method method) {
   }
   lplb_minmax_workspace_destroy(cpu_ws);
   std::printf("EP%-4d cube, %2d groups, %s %s: graph replay %7.2f us/step, plain launch %7.2f us/step, CPU (this "
-              "host, float64) %8.2f us/step; optimal %d/%d, mean iterations %.2f\n",
+              "host, float64) %8.2f us/step; optimal %d/%d, iterations mean %.2f, most %d\n",
               groups * 8, groups, method == LPLB_MINMAX_METHOD_FLOW ? "flow" : "ipm",
               precision == LPLB_PRECISION_FLOAT64 ? "float64" : "float32", graph_us,
-              launch_us, lplb_cuda_test::median(cpu_us), optimal, groups, static_cast<double>(iterations) / groups);
+              launch_us, lplb_cuda_test::median(cpu_us), optimal, groups, static_cast<double>(iterations) / groups, most_iterations);
   CUDA_OK(cudaStreamDestroy(stream));
   lplb_minmax_workspace_destroy(ws);
 }

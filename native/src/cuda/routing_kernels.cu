@@ -22,6 +22,7 @@ constexpr int kCountThreads = 256;
 // Warps of a mapping block; its shared memory holds the running counts and one count row per
 // warp, so experts x (warps + 1) ints.
 constexpr int kMapWarps = 8;
+constexpr int kMapThreads = kMapWarps * 32;
 // Above this many experts the rows do not fit in the 48 KiB of shared memory a launch gets
 // without opting in: map_chunks_warp, one warp per chunk, takes those.
 constexpr int kMapWideExperts = 1024;
@@ -41,11 +42,16 @@ __device__ inline int read_key(const Id* ids, int64_t i, bool present, uint64_t 
   return present && !*invalid && id >= 0 ? static_cast<int>(id) : -1;
 }
 
+// The route of a key, read as soon as the key is known so that the read overlaps the counting
+// in shared memory (an absent key gets an unused one).
+__device__ inline lplb_route route_of(const lplb_route* routes, int key) {
+  return key >= 0 ? routes[key] : lplb_route{0, 0, 1, -1, -1};
+}
+
 // The physical id of the token with this ordinal among its expert's (key >= 0), -1 for a -1 id
 // (writes only where `writes`, a present and valid id).
-__device__ inline void write_route(const lplb_route* routes, int key, int ordinal, bool writes, int32_t* out) {
+__device__ inline void write_route(const lplb_route& route, int key, int ordinal, bool writes, int32_t* out) {
   if (key >= 0) {
-    const lplb_route route = routes[key];
     const int64_t total = route.total > 0 ? route.total : 1;
     const int64_t h = static_cast<int64_t>(ordinal) * route.stride % total;
     *out = h < route.keep ? route.first : route.second;
@@ -104,48 +110,77 @@ __global__ void prefix_chunks(const int32_t* chunk_counts, int32_t n_chunks, int
   if (y == 31) counts[e] = running;
 }
 
+// A round's id and route for one thread: what the mapping loops read from global memory, issued
+// a round ahead of its use.
+struct MapRead {
+  int key;
+  bool present, invalid;
+  lplb_route route;
+};
+
 template <typename Id>
-__global__ void __launch_bounds__(kMapWarps * 32) map_chunks_block(const Id* ids, int64_t length, int32_t n_experts,
-                                                             const lplb_route* routes, const int32_t* chunk_offsets,
-                                                             int64_t chunk_size, int32_t* out, int64_t* bad_index) {
+__device__ inline MapRead read_round(const Id* ids, int64_t i, int64_t end, uint64_t limit, const lplb_route* routes,
+                                     int64_t* bad_index) {
+  MapRead read;
+  read.present = i < end;
+  read.key = read_key(ids, i, read.present, limit, bad_index, &read.invalid);
+  read.route = route_of(routes, read.key);
+  return read;
+}
+
+template <typename Id>
+__global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, int64_t length, int32_t n_experts,
+                                                          const lplb_route* routes, const int32_t* chunk_offsets,
+                                                          int64_t chunk_size, int32_t* out, int64_t* bad_index) {
   extern __shared__ int32_t shared[];
-  const int warps = blockDim.x / 32;
+  constexpr int kStaged = kMapWideExperts / kMapThreads;
   int32_t* running = shared;                 // [n_experts]
-  int32_t* warp_counts = shared + n_experts;  // [warps][n_experts], zero between rounds
+  int32_t* warp_counts = shared + n_experts;  // [kMapWarps][n_experts], zero between rounds
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
-  for (int e = threadIdx.x; e < n_experts; e += blockDim.x) running[e] = offsets[e];
-  for (int k = threadIdx.x; k < warps * n_experts; k += blockDim.x) warp_counts[k] = 0;
-  __syncthreads();
+  // The chunk's offsets and its first round's ids are read together, before anything waits.
+  int32_t staged[kStaged];
+#pragma unroll
+  for (int k = 0; k < kStaged; ++k) {
+    const int e = threadIdx.x + k * kMapThreads;
+    staged[k] = e < n_experts ? offsets[e] : 0;
+  }
   const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
   const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
   const uint64_t limit = static_cast<uint64_t>(n_experts);
   const unsigned below = (1u << lane) - 1;
-  for (int64_t base = begin; base < end; base += static_cast<int64_t>(warps) * 32) {
-    const int64_t i = base + warp * 32 + lane;
-    const bool present = i < end;
-    bool invalid = false;
-    const int key = read_key(ids, i, present, limit, bad_index, &invalid);
-    const unsigned peers = __match_any_sync(0xffffffffu, key);
-    if (key >= 0 && __ffs(peers) - 1 == lane) warp_counts[warp * n_experts + key] = __popc(peers);
+  MapRead read = read_round(ids, begin + threadIdx.x, end, limit, routes, bad_index);
+#pragma unroll
+  for (int k = 0; k < kStaged; ++k) {
+    const int e = threadIdx.x + k * kMapThreads;
+    if (e < n_experts) running[e] = staged[k];
+  }
+  for (int k = threadIdx.x; k < kMapWarps * n_experts; k += kMapThreads) warp_counts[k] = 0;
+  __syncthreads();
+  for (int64_t base = begin; base < end; base += kMapThreads) {
+    const int64_t i = base + threadIdx.x;
+    const MapRead now = read;
+    const unsigned peers = __match_any_sync(0xffffffffu, now.key);
+    if (now.key >= 0 && __ffs(peers) - 1 == lane) warp_counts[warp * n_experts + now.key] = __popc(peers);
     __syncthreads();
     int ordinal = 0;
-    if (key >= 0) {
-      ordinal = running[key] + __popc(peers & below);
-      for (int w = 0; w < warp; ++w) ordinal += warp_counts[w * n_experts + key];
+    if (now.key >= 0) {
+      ordinal = running[now.key] + __popc(peers & below);
+      for (int w = 0; w < warp; ++w) ordinal += warp_counts[w * n_experts + now.key];
     }
+    if (base + kMapThreads < end) read = read_round(ids, i + kMapThreads, end, limit, routes, bad_index);
     __syncthreads();
     // The round's tokens join the running counts; the rows are zero again for the next round.
-    for (int e = threadIdx.x; e < n_experts; e += blockDim.x) {
+    for (int e = threadIdx.x; e < n_experts; e += kMapThreads) {
       int32_t sum = 0;
-      for (int w = 0; w < warps; ++w) {
+      for (int w = 0; w < kMapWarps; ++w) {
         sum += warp_counts[w * n_experts + e];
         warp_counts[w * n_experts + e] = 0;
       }
       running[e] += sum;
     }
     __syncthreads();
-    write_route(routes, key, ordinal, present && !invalid, out + i);
+    write_route(now.route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
 }
 
@@ -157,24 +192,24 @@ __global__ void __launch_bounds__(32) map_chunks_warp(const Id* ids, int64_t len
                                                  int64_t chunk_size, int32_t* out, int64_t* bad_index) {
   extern __shared__ int32_t running[];
   const int lane = threadIdx.x;
-  const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
-  for (int e = lane; e < n_experts; e += 32) running[e] = offsets[e];
-  __syncwarp();
   const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
   const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
   const uint64_t limit = static_cast<uint64_t>(n_experts);
   const unsigned below = (1u << lane) - 1;
+  MapRead read = read_round(ids, begin + lane, end, limit, routes, bad_index);
+  const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
+  for (int e = lane; e < n_experts; e += 32) running[e] = offsets[e];
+  __syncwarp();
   for (int64_t base = begin; base < end; base += 32) {
     const int64_t i = base + lane;
-    const bool present = i < end;
-    bool invalid = false;
-    const int key = read_key(ids, i, present, limit, bad_index, &invalid);
-    const unsigned peers = __match_any_sync(0xffffffffu, key);
-    const int ordinal = key >= 0 ? running[key] + __popc(peers & below) : 0;
+    const MapRead now = read;
+    if (base + 32 < end) read = read_round(ids, i + 32, end, limit, routes, bad_index);
+    const unsigned peers = __match_any_sync(0xffffffffu, now.key);
+    const int ordinal = now.key >= 0 ? running[now.key] + __popc(peers & below) : 0;
     __syncwarp();
-    if (key >= 0 && __ffs(peers) - 1 == lane) running[key] += __popc(peers);
+    if (now.key >= 0 && __ffs(peers) - 1 == lane) running[now.key] += __popc(peers);
     __syncwarp();
-    write_route(routes, key, ordinal, present && !invalid, out + i);
+    write_route(now.route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
 }
 
@@ -240,7 +275,7 @@ lplb_error lplb_map_experts_device(const lplb_expert_ids* ids, int32_t n_experts
   const size_t row = sizeof(int32_t) * static_cast<size_t>(n_experts);
   auto launch = [&](auto* typed_ids) {
     if (n_experts <= lplb::cuda::kMapWideExperts) {
-      lplb::cuda::map_chunks_block<<<n_chunks, lplb::cuda::kMapWarps * 32, row * (lplb::cuda::kMapWarps + 1), s>>>(
+      lplb::cuda::map_chunks_block<<<n_chunks, lplb::cuda::kMapThreads, row * (lplb::cuda::kMapWarps + 1), s>>>(
           typed_ids, ids->length, n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
     } else {
       lplb::cuda::map_chunks_warp<<<n_chunks, 32, row, s>>>(typed_ids, ids->length, n_experts, routes, chunk_offsets,
