@@ -8,7 +8,8 @@
 //   step, so the lanes of a class level their edges' two ends side by side;
 // - per round, the ranks above the level (excess) and below it (shortfall) as ballots, each
 //   rank's residual neighbours as a 32-bit mask, and every rank's distance to a rank short of
-//   the level by a breadth-first search over those masks (one ballot per layer);
+//   the level by a breadth-first search over those masks (one ballot per layer), until every
+//   rank above the level has its distance;
 // - when a rank above the level cannot reach a rank short of it, the ranks it reaches form a
 //   set whose every outside edge already sits outside, so their density exceeds the level: it
 //   rises to that density, as in the CPU method;
@@ -22,9 +23,12 @@
 // fractions it returns and certifies it against the level. Blocks are independent, so the
 // groups of a step run side by side on the SMs.
 //
-// A lane's code is latency-bound (every dependent shared-memory load costs tens of cycles), so
-// the hot loops keep a lane's edges in registers and are written without branches: the loads
-// of a loop are issued together and only arithmetic waits.
+// A lane's code is latency-bound (one warp per SM issues an instruction every several cycles,
+// and every dependent shared-memory load costs tens), so the hot loops keep a lane's edges in
+// registers and are written without branches: the loads of a loop are issued together and only
+// arithmetic waits. Groups whose ranks' edges fit in a few lanes each (the cube: 8 ranks of 4
+// edges) go further: minmax_flow_small_kernel gives each edge end its own lane, so a round has
+// no per-edge loop at all.
 #include <cstdint>
 
 #include "minmax/minmax_flow.h"
@@ -276,7 +280,8 @@ __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& 
     // Distance to the nearest rank short of the level, along edges that can move load.
     int label = (short_of >> lane) & 1 ? 0 : kNoLabel;
     uint32_t reached = short_of, frontier = short_of;
-    for (int distance = 1; frontier != 0; ++distance) {
+    // Only the ranks above the level push, so the search stops once it has reached them all.
+    for (int distance = 1; frontier != 0 && (above & ~reached) != 0; ++distance) {
       const bool joins = active && !((reached >> lane) & 1) && (neighbours & frontier) != 0;
       if (joins) label = distance;
       frontier = __ballot_sync(kFull, joins);
@@ -357,6 +362,214 @@ __device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const
   if (lane < ranks) sh.fixed[lane] = staged_fixed;
 }
 
+// Small groups (every rank's edges fit in S lanes, n * S <= 32): lane r * S + k holds rank r's
+// k-th incident edge, so the per-edge loops of solve_by_rounds become one step on every lane,
+// and a rank's sums and prefix sums are shuffles within its S lanes. The rounds are those of
+// solve_by_rounds, step for step: the same ballots (a rank's bit set on all its lanes), the same
+// search, the same pushes in the same edge order. The kernel is latency-bound, one instruction
+// every few cycles, so fewer instructions per round is what makes it faster.
+struct SmallLane {
+  bool valid;    // holds an edge of its rank
+  bool forward;  // the rank holds the edge's original (from) end
+  int edge, other;
+  double weight;
+};
+
+// Every bit of a rank's S lanes set where any was: the lowest bit of each segment gathers the
+// segment's bits, and a multiplication copies it over the segment (segments never carry).
+template <int S>
+__device__ inline uint32_t whole_ranks(uint32_t lanes) {
+  constexpr uint32_t kLowest = 0xffffffffu / ((1u << S) - 1u);
+  uint32_t low = lanes;
+#pragma unroll
+  for (int offset = 1; offset < S; offset <<= 1) low |= low >> offset;
+  return (low & kLowest) * ((1u << S) - 1u);
+}
+
+template <int S>
+__device__ inline double segment_sum(double value) {
+#pragma unroll
+  for (int offset = 1; offset < S; offset <<= 1) value += __shfl_xor_sync(kFull, value, offset);
+  return value;
+}
+
+// The sum of `value` over the lanes before this one in its rank's segment.
+template <int S>
+__device__ inline double segment_exclusive_sum(double value, int k) {
+  double inclusive = value;
+#pragma unroll
+  for (int offset = 1; offset < S; offset <<= 1) {
+    const double before = __shfl_up_sync(kFull, inclusive, offset, S);
+    if (k >= offset) inclusive += before;
+  }
+  return inclusive - value;
+}
+
+// The sum and the largest over ranks of a value that every lane of a rank holds: only the
+// shuffles across segments, S lanes apart and more.
+template <int S>
+__device__ inline double rank_sum(double value) {
+#pragma unroll
+  for (int offset = S; offset < 32; offset <<= 1) value += __shfl_xor_sync(kFull, value, offset);
+  return value;
+}
+
+template <int S>
+__device__ inline double rank_max(double value) {
+#pragma unroll
+  for (int offset = S; offset < 32; offset <<= 1) value = fmax(value, __shfl_xor_sync(kFull, value, offset));
+  return value;
+}
+
+template <int S>
+__device__ WarpOutcome solve_small(FlowShared& sh, const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
+                                   int lane, SmallLane* me) {
+  const int n = shape.n_ranks, slots = shape.n_slots;
+  const int r = lane / S, k = lane % S;
+  const bool member = r < n;
+  const double slack = flow::kSlackOfTolerance * options.tolerance;
+  // A rank's own load (fixed load and self-edges) and its total, its slots spread over its lanes.
+  double own_part = 0, total_part = 0;
+  if (member) {
+    if (k == 0) own_part = total_part = sh.fixed[r];
+    for (int d = k; d < slots; d += S) {
+      const int e = r * slots + d;
+      const double w = sh.weight[e];
+      total_part += w;
+      if (sh.to[e] == r) own_part += w;
+    }
+  }
+  const double own = segment_sum<S>(own_part), total = segment_sum<S>(total_part);
+  const int begin = member ? sh.offset[r] : 0;
+  me->valid = member && k < sh.offset[r + 1] - begin;
+  me->edge = me->valid ? sh.incident[begin + k] : 0;
+  const int a = sh.from[me->edge], b = sh.to[me->edge];
+  me->forward = a == r;
+  me->other = me->valid ? (a == r ? b : a) : r;
+  me->weight = me->valid ? sh.weight[me->edge] : 0.0;
+  const int other_lane = me->other * S;
+  const bool forward = me->forward, valid = me->valid;
+  const double weight = me->weight;
+  const int edge = me->edge;
+  // The edge's load on this lane's rank: what the rank can still move away along it.
+  auto mine_of = [&](double kept) { return valid ? (forward ? kept : weight - kept) : 0.0; };
+  double kept = sh.kept[edge];
+  double mine = mine_of(kept);
+  double load = own + segment_sum<S>(mine);
+  if (member && k == 0) sh.load[r] = load;
+  __syncwarp();
+  levelling_sweeps(sh, shape, lane);
+  __syncwarp();
+  kept = sh.kept[edge];
+  mine = mine_of(kept);
+  load = own + segment_sum<S>(mine);
+  double level = rank_sum<S>(member ? total : 0.0) / n;
+  const double heaviest_own = rank_max<S>(member ? own : 0.0);
+  if (heaviest_own > level) level = heaviest_own;
+  const double shortfall_fraction = flow::kShortfall < 0.5 * slack / n ? flow::kShortfall : 0.5 * slack / n;
+  // The thresholds of "above" and "short of" the level, which changes only when it rises.
+  double high = level * (1 + slack), low = level * (1 - shortfall_fraction);
+  const int max_rounds = 2 * (n + n * slots) + 32;
+  int rounds = 0;
+  for (;;) {
+    const uint32_t above = __ballot_sync(kFull, member && load > high);
+    if (above == 0) return {flow::Outcome::kSettled, level, rounds};
+    if (++rounds > max_rounds) return {flow::Outcome::kStepLimit, level, rounds};
+    const uint32_t short_of = __ballot_sync(kFull, member && load < low);
+    const bool residual = mine > 0;
+    // Distance to the nearest rank short of the level, along edges that can move load.
+    int label = (short_of >> lane) & 1 ? 0 : kNoLabel;
+    uint32_t reached = short_of, frontier = short_of;
+    // Only the ranks above the level push, so the search stops once it has reached them all.
+    for (int distance = 1; frontier != 0 && (above & ~reached) != 0; ++distance) {
+      const bool joins = residual && !((reached >> lane) & 1) && ((frontier >> other_lane) & 1);
+      frontier = whole_ranks<S>(__ballot_sync(kFull, joins));
+      if ((frontier >> lane) & 1) label = distance;
+      reached |= frontier;
+    }
+    const uint32_t stuck = above & ~reached;
+    if (stuck != 0) {
+      // The ranks the stuck ones reach: a closed set, at or above the level, some above.
+      uint32_t set = stuck, grown = stuck;
+      while (grown != 0) {
+        const uint32_t leads = __reduce_or_sync(kFull, residual && ((grown >> lane) & 1) ? 1u << other_lane : 0u);
+        grown = whole_ranks<S>(leads) & ~set;
+        set |= grown;
+      }
+      // Its density: each rank's own load once, each edge inside the set at its original end.
+      double part = 0;
+      if ((set >> lane) & 1) {
+        if (k == 0) part = own;
+        if (valid && forward && ((set >> other_lane) & 1)) part += weight;
+      }
+      const double density = warp_sum(part) / (__popc(set) / S);
+      if (!(density > level)) return {flow::Outcome::kNumerical, level, rounds};
+      level = density;
+      high = level * (1 + slack);
+      low = level * (1 - shortfall_fraction);
+      continue;
+    }
+    // A rank above the level moves its excess along its edges to ranks one step nearer a
+    // shortfall, in edge order: each lane takes what the lanes before it in the rank left. (At
+    // most one end of an edge pushes on it. Handing the new kept load to the other end by a
+    // shuffle instead of shared memory measured slower: a float64 shuffle is two.)
+    const int other_label = __shfl_sync(kFull, label, other_lane);
+    const bool pushes = ((above >> lane) & 1) && residual && other_label == label - 1;
+    const double movable = pushes ? mine : 0.0;
+    const double left = load - level - segment_exclusive_sum<S>(movable, k);
+    const double amount = left < movable ? left : movable;
+    if (pushes && amount > 0) sh.kept[edge] = flow::keep_within(forward ? kept - amount : kept + amount, weight);
+    __syncwarp();
+    kept = sh.kept[edge];
+    mine = mine_of(kept);
+    load = own + segment_sum<S>(mine);
+  }
+}
+
+// Rounding stalled the rounds: the CPU method from the start, on lane 0, for the whole warp.
+__device__ WarpOutcome solve_serially(FlowShared& sh, const DeviceMinMaxShape& shape,
+                                      const MinMaxKernelOptions& options, int lane, const WarpOutcome& stalled) {
+  __shared__ double level;
+  __shared__ int32_t steps;
+  __shared__ flow::Outcome outcome;
+  if (lane == 0) {
+    const int ranks = shape.n_ranks, edges = ranks * shape.n_slots;
+    const flow::Structure structure{ranks, edges, sh.from, sh.to, sh.offset, sh.incident};
+    const flow::Scratch scratch{sh.kept, sh.load, sh.parent, sh.queue, sh.mark, sh.in_set};
+    const flow::Result serial = flow::solve(structure, sh.fixed, sh.weight, flow::kSlackOfTolerance * options.tolerance,
+                                            options.flow_max_steps, scratch);
+    level = serial.level;
+    steps = serial.steps;
+    outcome = serial.outcome;
+  }
+  __syncwarp();
+  return {outcome, level, stalled.rounds + steps};
+}
+
+// The split's keep fraction of slot e, written to the output and, for the loads after it, over
+// the kept load in shared memory.
+__device__ inline void write_keep(FlowShared& sh, double* keep, int e) {
+  const double w = sh.weight[e];
+  const double p = w > 0 ? fmin(1.0, fmax(0.0, sh.kept[e] / w)) : 0.5;
+  keep[e] = p;
+  sh.kept[e] = p;
+}
+
+// Lane 0 reports the group: certified optimal when the largest rank load of the returned split
+// (float64, from the caller's data) is within the tolerance of the level, a set's density.
+__device__ inline void write_outcome(const lplb_minmax_solution& out, int group, const WarpOutcome& result,
+                                     double heaviest, const MinMaxKernelOptions& options) {
+  const double lower = result.level > 0 ? result.level : 0;
+  const bool certified = heaviest - lower <= options.tolerance * heaviest;
+  out.status[group] = certified                                         ? LPLB_STATUS_OPTIMAL
+                      : result.outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT
+                                                                    : LPLB_STATUS_NUMERICAL_ERROR;
+  if (out.max_load) out.max_load[group] = heaviest;
+  if (out.lower_bound) out.lower_bound[group] = lower;
+  if (out.gap) out.gap[group] = heaviest > 0 ? fmax(0.0, heaviest - lower) / heaviest : 0.0;
+  if (out.iterations) out.iterations[group] = result.rounds;
+}
+
 template <int Cached>
 __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape shape, MinMaxKernelOptions options,
                                                          lplb_minmax_batch groups, lplb_minmax_solution out) {
@@ -369,36 +582,13 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
   LaneEdges<Cached> lane_edges;
   WarpOutcome result = solve_by_rounds(sh, shape, options, lane, lane_edges);
   __syncwarp();
-  if (result.outcome != flow::Outcome::kSettled) {
-    // Rounding stalled the rounds: the CPU method from the start, on one lane.
-    __shared__ double level;
-    __shared__ int32_t steps;
-    __shared__ flow::Outcome outcome;
-    if (lane == 0) {
-      const flow::Structure structure{ranks, edges, sh.from, sh.to, sh.offset, sh.incident};
-      const flow::Scratch scratch{sh.kept, sh.load, sh.parent, sh.queue, sh.mark, sh.in_set};
-      const flow::Result serial = flow::solve(structure, sh.fixed, sh.weight, flow::kSlackOfTolerance * options.tolerance,
-                                              options.flow_max_steps, scratch);
-      level = serial.level;
-      steps = serial.steps;
-      outcome = serial.outcome;
-    }
-    __syncwarp();
-    result = {outcome, level, result.rounds + steps};
-  }
+  if (result.outcome != flow::Outcome::kSettled) result = solve_serially(sh, shape, options, lane, result);
   // The split as keep fractions, written by each slot's original rank, then the rank loads
   // they give on the caller's data, in float64.
   double* keep = out.keep + static_cast<size_t>(group) * edges;
   const bool active = lane < ranks;
-  if (active) {
-    for (int d = 0; d < slots; ++d) {
-      const int e = lane * slots + d;
-      const double w = sh.weight[e];
-      const double p = w > 0 ? fmin(1.0, fmax(0.0, sh.kept[e] / w)) : 0.5;
-      keep[e] = p;
-      sh.kept[e] = p;  // now the fraction, for the loads below
-    }
-  }
+  if (active)
+    for (int d = 0; d < slots; ++d) write_keep(sh, keep, lane * slots + d);
   __syncwarp();
   double heaviest = 0;
   if (active) {
@@ -420,16 +610,42 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
     heaviest = load;
   }
   heaviest = warp_max(heaviest);
-  if (lane != 0) return;
-  const double lower = result.level > 0 ? result.level : 0;
-  const bool certified = heaviest - lower <= options.tolerance * heaviest;
-  out.status[group] = certified                                         ? LPLB_STATUS_OPTIMAL
-                      : result.outcome == flow::Outcome::kStepLimit ? LPLB_STATUS_ITERATION_LIMIT
-                                                                    : LPLB_STATUS_NUMERICAL_ERROR;
-  if (out.max_load) out.max_load[group] = heaviest;
-  if (out.lower_bound) out.lower_bound[group] = lower;
-  if (out.gap) out.gap[group] = heaviest > 0 ? fmax(0.0, heaviest - lower) / heaviest : 0.0;
-  if (out.iterations) out.iterations[group] = result.rounds;
+  if (lane == 0) write_outcome(out, group, result, heaviest, options);
+}
+
+template <int S>
+__global__ void __launch_bounds__(32, 1) minmax_flow_small_kernel(DeviceMinMaxShape shape, MinMaxKernelOptions options,
+                                                               lplb_minmax_batch groups, lplb_minmax_solution out) {
+  __shared__ FlowShared sh;
+  const int lane = threadIdx.x, group = blockIdx.x;
+  const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
+  load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
+             groups.slot_load + static_cast<size_t>(group) * edges, lane);
+  __syncwarp();
+  SmallLane me;
+  WarpOutcome result = solve_small<S>(sh, shape, options, lane, &me);
+  __syncwarp();
+  if (result.outcome != flow::Outcome::kSettled) result = solve_serially(sh, shape, options, lane, result);
+  const int r = lane / S, k = lane % S;
+  const bool member = r < ranks;
+  double* keep = out.keep + static_cast<size_t>(group) * edges;
+  if (member)
+    for (int d = k; d < slots; d += S) write_keep(sh, keep, r * slots + d);
+  __syncwarp();
+  double part = 0;
+  if (member) {
+    if (k == 0) part = sh.fixed[r];
+    for (int d = k; d < slots; d += S) {
+      const int e = r * slots + d;
+      if (sh.to[e] == r) part += sh.weight[e];  // a self-edge: both parts stay
+    }
+    if (me.valid) {
+      const double fraction = sh.kept[me.edge];
+      part += me.weight * (me.forward ? fraction : 1 - fraction);
+    }
+  }
+  const double heaviest = rank_max<S>(segment_sum<S>(part));
+  if (lane == 0) write_outcome(out, group, result, heaviest, options);
 }
 
 }  // namespace
@@ -437,7 +653,18 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
 cudaError_t launch_minmax_flow(const DeviceMinMaxShape& shape, const MinMaxKernelOptions& options,
                                const lplb_minmax_batch& groups, const lplb_minmax_solution& out, cudaStream_t stream) {
   if (groups.batch <= 0) return cudaSuccess;
-  if (shape.max_degree <= kCachedEdgesFew) {
+  // Lanes per rank for the small-group kernel: the least power of two (2 at least) that holds
+  // every rank's edges, when the group then fits in a warp.
+  int lanes_per_rank = 2;
+  while (lanes_per_rank < shape.max_degree) lanes_per_rank <<= 1;
+  const bool small = shape.n_ranks * lanes_per_rank <= 32;
+  if (small && lanes_per_rank == 2) {
+    minmax_flow_small_kernel<2><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  } else if (small && lanes_per_rank == 4) {
+    minmax_flow_small_kernel<4><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  } else if (small && lanes_per_rank == 8) {
+    minmax_flow_small_kernel<8><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
+  } else if (shape.max_degree <= kCachedEdgesFew) {
     minmax_flow_kernel<kCachedEdgesFew><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
   } else {
     minmax_flow_kernel<kCachedEdgesMany><<<groups.batch, 32, 0, stream>>>(shape, options, groups, out);
