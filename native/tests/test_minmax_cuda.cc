@@ -332,7 +332,9 @@ int main(int argc, char** argv) {
     const uint64_t seed = lplb_cuda_test::seed();
     std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
     std::mt19937_64 rng(seed);
-    std::vector<Group> groups{cube(), torus(4, 4), torus(8, 4), ring(8), ring(32)};
+    // The flow method's small-group kernel takes the cube (4 lanes per rank), ring(8) (2) and the
+    // random 4x4 below (up to 8); the others take the rank-per-lane kernel.
+    std::vector<Group> groups{cube(), torus(4, 4), torus(8, 4), ring(8), ring(32), random_group(rng, 4, 4)};
     for (int k = 0; k < 12; ++k) groups.push_back(random_group(rng));
     // Ranks with more than 8 edges, and more edge classes than the flow kernel holds in registers.
     groups.push_back(random_group(rng, 4, 32));
