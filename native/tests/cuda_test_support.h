@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <functional>
 #include <vector>
 
 namespace lplb_cuda_test {
@@ -115,6 +116,43 @@ double us_per_graph_replay(cudaStream_t stream, int replays, Enqueue enqueue) {
   const double us = us_per_call(stream, replays, [&] { CUDA_OK(cudaGraphLaunch(exec, stream)); });
   CUDA_OK(cudaGraphExecDestroy(exec));
   CUDA_OK(cudaGraphDestroy(graph));
+  return us;
+}
+
+// Several enqueues, each captured once in its own CUDA graph, timed in turn for 20 rounds (one
+// timing of `replays` replays of each per round), so that every one sees the same state of the
+// GPU: per enqueue, its us per replay in each round.
+inline std::vector<std::vector<double>> us_per_graph_replay_interleaved(
+    cudaStream_t stream, int replays, const std::vector<std::function<void()>>& enqueues) {
+  std::vector<cudaGraph_t> graphs(enqueues.size());
+  std::vector<cudaGraphExec_t> execs(enqueues.size());
+  for (size_t g = 0; g < enqueues.size(); ++g) {
+    CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+    enqueues[g]();
+    CUDA_OK(cudaStreamEndCapture(stream, &graphs[g]));
+    CUDA_OK(cudaGraphInstantiate(&execs[g], graphs[g], 0));
+  }
+  cudaEvent_t start, stop;
+  CUDA_OK(cudaEventCreate(&start));
+  CUDA_OK(cudaEventCreate(&stop));
+  std::vector<std::vector<double>> us(enqueues.size());
+  for (int round = 0; round < 20; ++round) {
+    for (size_t g = 0; g < enqueues.size(); ++g) {
+      CUDA_OK(cudaEventRecord(start, stream));
+      for (int k = 0; k < replays; ++k) CUDA_OK(cudaGraphLaunch(execs[g], stream));
+      CUDA_OK(cudaEventRecord(stop, stream));
+      CUDA_OK(cudaEventSynchronize(stop));
+      float ms = 0;
+      CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
+      us[g].push_back(1000.0 * ms / replays);
+    }
+  }
+  CUDA_OK(cudaEventDestroy(start));
+  CUDA_OK(cudaEventDestroy(stop));
+  for (size_t g = 0; g < enqueues.size(); ++g) {
+    CUDA_OK(cudaGraphExecDestroy(execs[g]));
+    CUDA_OK(cudaGraphDestroy(graphs[g]));
+  }
   return us;
 }
 

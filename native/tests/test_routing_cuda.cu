@@ -1,8 +1,9 @@
 // The device routing kernels (lplb/routing.h) against the CPU ones on the same ids: counts,
 // chunk offsets and physical ids must be identical, for int32 and int64 ids, skewed and uniform
-// experts, up to 300 experts and some above 1024 (the two mapping kernels), chunk sizes from 1 to many; invalid ids give the smallest bad index and nothing is
-// written out of bounds (compute-sanitizer runs this too). --bench times count and map for 4096
-// tokens x top-8 (32 768 ids, 128 chunks of 256) against an empty kernel of the same grid.
+// experts, up to 300 experts, 769-1024 and above 1024 (each of the three mapping kernels), chunk
+// sizes from 1 to many; invalid ids give the smallest bad index and nothing is written out of
+// bounds (compute-sanitizer runs this too). --bench times count and map for 4096 tokens x top-8
+// (32 768 ids, 128 chunks of 256) against an empty kernel of the same grid, the three in turn.
 // Exits 77 (skipped) without a usable CUDA device.
 #include <cuda_runtime.h>
 
@@ -68,9 +69,12 @@ Outcome run_device(const std::vector<Id>& ids, int n_experts, int64_t chunk_size
 
 template <typename Id>
 void compare(std::mt19937_64& rng, int trial) {
-  // Mostly the block-per-chunk mapping; one trial in four above 1024 experts, where the mapping
-  // takes one warp per chunk.
-  const int n_experts = rng() % 4 == 0 ? 1025 + static_cast<int>(rng() % 3000) : 1 + static_cast<int>(rng() % 300);
+  // Each mapping kernel: up to 768 experts the block-per-chunk one with the route table in shared
+  // memory, up to 1024 the same without, above that one warp per chunk.
+  const int band = static_cast<int>(rng() % 6);
+  const int n_experts = band == 0   ? 1025 + static_cast<int>(rng() % 3000)
+                        : band == 1 ? 769 + static_cast<int>(rng() % 256)
+                                    : 1 + static_cast<int>(rng() % 300);
   const int length = static_cast<int>(rng() % 20000);
   const bool skewed = trial % 2 == 1;
   std::vector<Id> ids(length);
@@ -147,14 +151,37 @@ void bench() {
   lplb_expert_ids view{d_ids, length, 4};
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  auto time_graph = [&](auto enqueue) { return lplb_cuda_test::us_per_graph_replay(stream, 200, enqueue); };
-  const double empty = time_graph([&] { empty_kernel<<<n_chunks, 256, 0, stream>>>(); });
-  const double count = time_graph([&] {
-    lplb_count_experts_device(&view, n_experts, chunk_size, n_chunks, d_counts, d_chunk_counts, d_offsets, d_bad, stream);
-  });
-  const double map = time_graph([&] {
-    lplb_map_experts_device(&view, n_experts, d_routes, d_offsets, chunk_size, n_chunks, d_out, d_bad, stream);
-  });
+  // The empty launch, count and map timed in turn, 20 rounds, ratios taken per round: one call per
+  // graph (back-to-back replays, where the host's graph launches can set the pace of the empty
+  // one), then 20 calls captured in one graph (the GPU's own time per call).
+  auto timed = [&](int calls) {
+    const std::vector<std::vector<double>> us = lplb_cuda_test::us_per_graph_replay_interleaved(
+        stream, calls == 1 ? 200 : 20,
+        {[&] {
+           for (int c = 0; c < calls; ++c) empty_kernel<<<n_chunks, 256, 0, stream>>>();
+         },
+         [&] {
+           for (int c = 0; c < calls; ++c)
+             lplb_count_experts_device(&view, n_experts, chunk_size, n_chunks, d_counts, d_chunk_counts, d_offsets,
+                                       d_bad, stream);
+         },
+         [&] {
+           for (int c = 0; c < calls; ++c)
+             lplb_map_experts_device(&view, n_experts, d_routes, d_offsets, chunk_size, n_chunks, d_out, d_bad, stream);
+         }});
+    std::vector<double> count_ratio, map_ratio;
+    for (size_t round = 0; round < us[0].size(); ++round) {
+      count_ratio.push_back(us[1][round] / us[0][round]);
+      map_ratio.push_back(us[2][round] / us[0][round]);
+    }
+    std::printf("32768 ids, 256 experts, 128 chunks, %s: empty kernel %.2f us, count (2 kernels) %.2f us = %.2fx empty, "
+                "map %.2f us = %.2fx empty (20 interleaved rounds, median ratio of a round)\n",
+                calls == 1 ? "one call per graph replay" : "20 calls in one graph", lplb_cuda_test::median(us[0]) / calls,
+                lplb_cuda_test::median(us[1]) / calls, lplb_cuda_test::median(count_ratio),
+                lplb_cuda_test::median(us[2]) / calls, lplb_cuda_test::median(map_ratio));
+  };
+  timed(1);
+  timed(20);
   std::vector<double> cpu;
   std::vector<int32_t> out(length);
   for (int rep = 0; rep < 20; ++rep) {
@@ -165,9 +192,7 @@ void bench() {
     }
     cpu.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 50);
   }
-  std::printf("32768 ids, 256 experts, 128 chunks (graph replays): empty kernel %.2f us, count (2 kernels) %.2f us, "
-              "map %.2f us; CPU count + map %.2f us\n",
-              empty, count, map, lplb_cuda_test::median(cpu));
+  std::printf("CPU count + map (this host) %.2f us\n", lplb_cuda_test::median(cpu));
   cudaFree(d_ids);
   cudaFree(d_routes);
   cudaFree(d_counts);

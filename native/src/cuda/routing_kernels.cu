@@ -26,6 +26,9 @@ constexpr int kMapThreads = kMapWarps * 32;
 // Above this many experts the rows do not fit in the 48 KiB of shared memory a launch gets
 // without opting in: map_chunks_warp, one warp per chunk, takes those.
 constexpr int kMapWideExperts = 1024;
+// Up to this many experts the route table fits in shared memory beside the rows (56 bytes an
+// expert, 42 KiB here).
+constexpr int kMapSharedRoutesExperts = 768;
 
 __device__ inline void note_bad(int64_t* bad_index, int64_t index) {
   atomicMin(reinterpret_cast<unsigned long long*>(bad_index), static_cast<unsigned long long>(index));
@@ -118,42 +121,60 @@ struct MapRead {
   lplb_route route;
 };
 
-template <typename Id>
+// With the route table in shared memory (`ReadRoute` false) the round reads only its ids.
+template <bool ReadRoute = true, typename Id>
 __device__ inline MapRead read_round(const Id* ids, int64_t i, int64_t end, uint64_t limit, const lplb_route* routes,
                                      int64_t* bad_index) {
   MapRead read;
   read.present = i < end;
   read.key = read_key(ids, i, read.present, limit, bad_index, &read.invalid);
-  read.route = route_of(routes, read.key);
+  if (ReadRoute) read.route = route_of(routes, read.key);
   return read;
 }
 
-template <typename Id>
+// With `SharedRoutes` (up to kMapSharedRoutesExperts experts) every block first copies the whole
+// route table into shared memory, with its offsets and its first ids, so that a token's route is
+// a shared-memory read instead of a second trip to global memory after its id.
+template <bool SharedRoutes, typename Id>
 __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, int64_t length, int32_t n_experts,
                                                           const lplb_route* routes, const int32_t* chunk_offsets,
                                                           int64_t chunk_size, int32_t* out, int64_t* bad_index) {
   extern __shared__ int32_t shared[];
   constexpr int kStaged = kMapWideExperts / kMapThreads;
+  constexpr int kStagedRoutes = SharedRoutes ? kMapSharedRoutesExperts / kMapThreads : 0;
   int32_t* running = shared;                 // [n_experts]
   int32_t* warp_counts = shared + n_experts;  // [kMapWarps][n_experts], zero between rounds
+  lplb_route* table = reinterpret_cast<lplb_route*>(shared + (kMapWarps + 1) * n_experts);  // [n_experts]
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int32_t* offsets = chunk_offsets + static_cast<size_t>(blockIdx.x) * n_experts;
-  // The chunk's offsets and its first round's ids are read together, before anything waits.
+  // The chunk's offsets, the routes and the first round's ids are read together, before
+  // anything waits.
   int32_t staged[kStaged];
 #pragma unroll
   for (int k = 0; k < kStaged; ++k) {
     const int e = threadIdx.x + k * kMapThreads;
     staged[k] = e < n_experts ? offsets[e] : 0;
   }
+  lplb_route staged_routes[kStagedRoutes > 0 ? kStagedRoutes : 1];
+#pragma unroll
+  for (int k = 0; k < kStagedRoutes; ++k) {
+    const int e = threadIdx.x + k * kMapThreads;
+    if (e < n_experts) staged_routes[k] = routes[e];
+  }
   const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk_size;
   const int64_t end = begin + chunk_size < length ? begin + chunk_size : length;
   const uint64_t limit = static_cast<uint64_t>(n_experts);
   const unsigned below = (1u << lane) - 1;
-  MapRead read = read_round(ids, begin + threadIdx.x, end, limit, routes, bad_index);
+  MapRead read = read_round<!SharedRoutes>(ids, begin + threadIdx.x, end, limit, routes, bad_index);
 #pragma unroll
   for (int k = 0; k < kStaged; ++k) {
     const int e = threadIdx.x + k * kMapThreads;
     if (e < n_experts) running[e] = staged[k];
+  }
+#pragma unroll
+  for (int k = 0; k < kStagedRoutes; ++k) {
+    const int e = threadIdx.x + k * kMapThreads;
+    if (e < n_experts) table[e] = staged_routes[k];
   }
   for (int k = threadIdx.x; k < kMapWarps * n_experts; k += kMapThreads) warp_counts[k] = 0;
   __syncthreads();
@@ -168,7 +189,7 @@ __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, i
       ordinal = running[now.key] + __popc(peers & below);
       for (int w = 0; w < warp; ++w) ordinal += warp_counts[w * n_experts + now.key];
     }
-    if (base + kMapThreads < end) read = read_round(ids, i + kMapThreads, end, limit, routes, bad_index);
+    if (base + kMapThreads < end) read = read_round<!SharedRoutes>(ids, i + kMapThreads, end, limit, routes, bad_index);
     __syncthreads();
     // The round's tokens join the running counts; the rows are zero again for the next round.
     for (int e = threadIdx.x; e < n_experts; e += kMapThreads) {
@@ -180,7 +201,8 @@ __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, i
       running[e] += sum;
     }
     __syncthreads();
-    write_route(now.route, now.key, ordinal, now.present && !now.invalid, out + i);
+    const lplb_route route = SharedRoutes ? (now.key >= 0 ? table[now.key] : route_of(nullptr, -1)) : now.route;
+    write_route(route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
 }
 
@@ -274,8 +296,12 @@ lplb_error lplb_map_experts_device(const lplb_expert_ids* ids, int32_t n_experts
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   const size_t row = sizeof(int32_t) * static_cast<size_t>(n_experts);
   auto launch = [&](auto* typed_ids) {
-    if (n_experts <= lplb::cuda::kMapWideExperts) {
-      lplb::cuda::map_chunks_block<<<n_chunks, lplb::cuda::kMapThreads, row * (lplb::cuda::kMapWarps + 1), s>>>(
+    if (n_experts <= lplb::cuda::kMapSharedRoutesExperts) {
+      const size_t shared = row * (lplb::cuda::kMapWarps + 1) + sizeof(lplb_route) * static_cast<size_t>(n_experts);
+      lplb::cuda::map_chunks_block<true><<<n_chunks, lplb::cuda::kMapThreads, shared, s>>>(
+          typed_ids, ids->length, n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
+    } else if (n_experts <= lplb::cuda::kMapWideExperts) {
+      lplb::cuda::map_chunks_block<false><<<n_chunks, lplb::cuda::kMapThreads, row * (lplb::cuda::kMapWarps + 1), s>>>(
           typed_ids, ids->length, n_experts, routes, chunk_offsets, chunk_size, out, bad_index);
     } else {
       lplb::cuda::map_chunks_warp<<<n_chunks, 32, row, s>>>(typed_ids, ids->length, n_experts, routes, chunk_offsets,
