@@ -55,18 +55,47 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function timeRuns(scenarios: Float64Array[][], options: RebalanceOptions, withRows: boolean): number[] {
-  const samples: number[] = [];
+/**
+ * The peer timed right before every call: each layer's loads copied into a Float32Array and
+ * sorted with the built-in sort (58 sorts of 256 values), fixed work on the same data. On a
+ * shared machine whose speed drifts between runs, the peer shows the state a line ran in (it
+ * drifts less than the plan itself, so the ratio is a guide, not a constant).
+ */
+const peerRow = new Float32Array(EXPERTS);
+function sortLoads(weight: Float64Array[]): number {
+  let checksum = 0;
+  for (const row of weight) {
+    peerRow.set(row);
+    peerRow.sort();
+    checksum += peerRow[EXPERTS - 1];
+  }
+  return checksum;
+}
+
+interface Timing {
+  plan: number[];
+  peer: number[];
+}
+
+function timeRuns(scenarios: Float64Array[][], options: RebalanceOptions, withRows: boolean): Timing {
+  const plan: number[] = [];
+  const peer: number[] = [];
   let rows = 0;
+  let checksum = 0;
   for (let run = 0; run < TIMED_RUNS; run++) {
     const weight = scenarios[run % scenarios.length];
+    const peerStart = process.hrtime.bigint();
+    checksum += sortLoads(weight);
     const start = process.hrtime.bigint();
-    const plan = rebalanceExperts(weight, options);
-    if (withRows) rows += plan.log2phy.length;
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const result = rebalanceExperts(weight, options);
+    if (withRows) rows += result.log2phy.length;
+    const end = process.hrtime.bigint();
+    peer.push(Number(start - peerStart) / 1e6);
+    plan.push(Number(end - start) / 1e6);
   }
   if (withRows && rows !== TIMED_RUNS * LAYERS) throw new Error("log2phy has the wrong number of layers");
-  return samples.sort((a, b) => a - b);
+  if (!(checksum > 0)) throw new Error("the peer sorted nothing");
+  return { plan: plan.sort((a, b) => a - b), peer: peer.sort((a, b) => a - b) };
 }
 
 function meanBalance(scenarios: Float64Array[][], options: RebalanceOptions): number {
@@ -108,12 +137,15 @@ for (const [label, options] of cases) {
   for (const [dataLabel, scenarios] of data) {
     const plain = timeRuns(scenarios, options, false);
     const rows = timeRuns(scenarios, options, true);
+    const median = (samples: number[]) => percentile(samples, 0.5);
     console.log(
-      `${label}, ${dataLabel.padEnd(6)}: median ${fmt(percentile(plain, 0.5))} ms (p10 ${fmt(percentile(plain, 0.1))}, ` +
-        `p90 ${fmt(percentile(plain, 0.9))}); with log2phy rows: median ${fmt(percentile(rows, 0.5))} ms ` +
-        `(p10 ${fmt(percentile(rows, 0.1))}, p90 ${fmt(percentile(rows, 0.9))}); ` +
-        `mean GPU balance ${meanBalance(scenarios, options).toFixed(4)}`,
+      `${label}, ${dataLabel.padEnd(6)}: median ${fmt(median(plain.plan))} ms (p10 ${fmt(percentile(plain.plan, 0.1))}, ` +
+        `p90 ${fmt(percentile(plain.plan, 0.9))}), peer ${fmt(median(plain.peer))} ms, ` +
+        `${(median(plain.plan) / median(plain.peer)).toFixed(2)}x the peer; with log2phy rows: median ` +
+        `${fmt(median(rows.plan))} ms (peer ${fmt(median(rows.peer))} ms, ` +
+        `${(median(rows.plan) / median(rows.peer)).toFixed(2)}x); mean GPU balance ${meanBalance(scenarios, options).toFixed(4)}`,
     );
   }
 }
 console.log(`${TIMED_RUNS} timed runs per line after ${WARMUP_RUNS} warm-up rounds of every case`);
+console.log("peer: each layer's loads sorted with Float32Array.prototype.sort, timed right before every call");
