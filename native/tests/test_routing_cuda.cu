@@ -111,6 +111,27 @@ void compare(std::mt19937_64& rng, int trial) {
   if (d.out != out) fail(where + ": physical ids differ");
 }
 
+// Routes whose ordinal x stride passes 2^32 (totals near 2^30), where the map kernel takes its
+// 64-bit remainder: the same ids as the CPU's recurrence.
+void large_totals(std::mt19937_64& rng) {
+  const int n_experts = 4, length = 30000;
+  std::vector<int32_t> ids(length);
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % n_experts);
+  std::vector<lplb_route> routes(n_experts);
+  for (int e = 0; e < n_experts; ++e) {
+    const int32_t total = (1 << 30) - static_cast<int32_t>(rng() % 1000);
+    int32_t stride = total - 1 - static_cast<int32_t>(rng() % 100000);
+    while (std::gcd(stride, total) != 1) --stride;
+    routes[e] = {static_cast<int32_t>(rng() % (total + 1)), stride, total, 100 + e, 200 + e};
+  }
+  std::vector<int32_t> out(length);
+  int64_t bad = 0;
+  lplb_expert_ids host{ids.data(), length, 4};
+  if (lplb_map_experts(&host, n_experts, routes.data(), out.data(), &bad) != LPLB_OK) fail("cpu map, large totals");
+  const Outcome d = run_device(ids, n_experts, 1000, 30, routes);
+  if (d.out != out) fail("large totals: physical ids differ from the CPU's");
+}
+
 void invalid_ids() {
   std::vector<int32_t> ids(5000, 3);
   ids[4321] = 64;
@@ -217,6 +238,7 @@ int main(int argc, char** argv) {
     compare<int64_t>(rng, t);
   }
   invalid_ids();
+  large_totals(rng);
   if (with_bench) bench();
   return lplb_cuda_test::finish();
 }
