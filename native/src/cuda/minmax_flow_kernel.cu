@@ -364,10 +364,12 @@ __device__ void load_group(FlowShared& sh, const DeviceMinMaxShape& shape, const
 
 // Small groups (every rank's edges fit in S lanes, n * S <= 32): lane r * S + k holds rank r's
 // k-th incident edge, so the per-edge loops of solve_by_rounds become one step on every lane,
-// and a rank's sums and prefix sums are shuffles within its S lanes. The rounds are those of
-// solve_by_rounds, step for step: the same ballots (a rank's bit set on all its lanes), the same
-// search, the same pushes in the same edge order. The kernel is latency-bound, one instruction
-// every few cycles, so fewer instructions per round is what makes it faster.
+// and a rank's sums and prefix sums are shuffles within its S lanes. The rounds follow
+// solve_by_rounds: the same ballots (a rank's bit set on all its lanes), the same search, pushes
+// in the same edge order. A rank's load and the level's sums add the same terms in another order,
+// so their rounding, and now and then a round, can differ; the certificate is the same. The
+// kernel is latency-bound, one instruction every few cycles, so fewer instructions per round is
+// what makes it faster.
 struct SmallLane {
   bool valid;    // holds an edge of its rank
   bool forward;  // the rank holds the edge's original (from) end
@@ -393,16 +395,20 @@ __device__ inline double segment_sum(double value) {
   return value;
 }
 
-// The sum of `value` over the lanes before this one in its rank's segment.
+// `start` less the values of the lanes before this one in its rank's segment, subtracted nearest
+// the segment's start first: the same operations, in the same order, as the rank-per-lane
+// kernel's `remaining -= amount` over a rank's edges. Each earlier lane's value comes by its own
+// shuffle, all independent (no value is recovered by a subtraction, which could lose it).
 template <int S>
-__device__ inline double segment_exclusive_sum(double value, int k) {
-  double inclusive = value;
+__device__ inline double minus_earlier_lanes(double start, double value, int k) {
+  double earlier[S];
 #pragma unroll
-  for (int offset = 1; offset < S; offset <<= 1) {
-    const double before = __shfl_up_sync(kFull, inclusive, offset, S);
-    if (k >= offset) inclusive += before;
-  }
-  return inclusive - value;
+  for (int d = 1; d < S; ++d) earlier[d] = __shfl_up_sync(kFull, value, d, S);
+  double left = start;
+#pragma unroll
+  for (int d = S - 1; d >= 1; --d)
+    if (k >= d) left -= earlier[d];
+  return left;
 }
 
 // The sum and the largest over ranks of a value that every lane of a rank holds: only the
@@ -516,7 +522,7 @@ __device__ WarpOutcome solve_small(FlowShared& sh, const DeviceMinMaxShape& shap
     const int other_label = __shfl_sync(kFull, label, other_lane);
     const bool pushes = ((above >> lane) & 1) && residual && other_label == label - 1;
     const double movable = pushes ? mine : 0.0;
-    const double left = load - level - segment_exclusive_sum<S>(movable, k);
+    const double left = minus_earlier_lanes<S>(load - level, movable, k);
     const double amount = left < movable ? left : movable;
     if (pushes && amount > 0) sh.kept[edge] = flow::keep_within(forward ? kept - amount : kept + amount, weight);
     __syncwarp();
