@@ -3,7 +3,8 @@
 // experts, up to 300 experts, 769-1024 and above 1024 (each of the three mapping kernels), chunk
 // sizes from 1 to many; invalid ids give the smallest bad index and nothing is written out of
 // bounds (compute-sanitizer runs this too). --bench times count and map for 4096 tokens x top-8
-// (32 768 ids, 128 chunks of 256) against an empty kernel of the same grid, the three in turn.
+// (32 768 ids, 128 chunks of 256) against an empty kernel and a plain copy of the ids on the same
+// grid, all timed in turn.
 // Exits 77 (skipped) without a usable CUDA device.
 #include <cuda_runtime.h>
 
@@ -23,6 +24,12 @@
 #include "lplb/routing.h"
 
 __global__ void empty_kernel() {}
+
+// The least any mapping kernel must do: read each id and write one int for it, same grid.
+__global__ void copy_kernel(const int32_t* ids, int64_t length, int32_t* out) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < length) out[i] = ids[i];
+}
 
 namespace {
 
@@ -189,6 +196,9 @@ void bench() {
          [&] {
            for (int c = 0; c < calls; ++c)
              lplb_map_experts_device(&view, n_experts, d_routes, d_offsets, chunk_size, n_chunks, d_out, d_bad, stream);
+         },
+         [&] {
+           for (int c = 0; c < calls; ++c) copy_kernel<<<n_chunks, 256, 0, stream>>>(d_ids, length, d_out);
          }});
     std::vector<double> count_ratio, map_ratio;
     for (size_t round = 0; round < us[0].size(); ++round) {
@@ -196,10 +206,12 @@ void bench() {
       map_ratio.push_back(us[2][round] / us[0][round]);
     }
     std::printf("32768 ids, 256 experts, 128 chunks, %s: empty kernel %.2f us, count (2 kernels) %.2f us = %.2fx empty, "
-                "map %.2f us = %.2fx empty (20 interleaved rounds, median ratio of a round)\n",
+                "map %.2f us = %.2fx empty (20 interleaved rounds, median ratio of a round); a plain copy of the ids "
+                "%.2f us\n",
                 calls == 1 ? "one call per graph replay" : "20 calls in one graph", lplb_cuda_test::median(us[0]) / calls,
                 lplb_cuda_test::median(us[1]) / calls, lplb_cuda_test::median(count_ratio),
-                lplb_cuda_test::median(us[2]) / calls, lplb_cuda_test::median(map_ratio));
+                lplb_cuda_test::median(us[2]) / calls, lplb_cuda_test::median(map_ratio),
+                lplb_cuda_test::median(us[3]) / calls);
   };
   timed(1);
   timed(20);
