@@ -89,6 +89,19 @@ inline void kind_loads(std::mt19937_64& rng, int kind, int ranks, int slots, std
   }
 }
 
+// Largest rank load of the split p (its first ranks * slots entries): rank i keeps p of its
+// slots' loads and receives 1 - p of every slot whose copy it holds (a slot copied to its own
+// rank stays whole).
+inline double heaviest_rank(const RandomGroup& g, const std::vector<double>& w, const std::vector<double>& f,
+                            const std::vector<double>& p) {
+  std::vector<double> load(f);
+  for (int e = 0; e < g.ranks * g.slots; ++e) {
+    load[e / g.slots] += w[e] * p[e];
+    load[g.replica[e]] += w[e] * (1 - p[e]);
+  }
+  return *std::max_element(load.begin(), load.end());
+}
+
 // Fills one LP (n = ranks * slots + 1 variables, ranks inequality rows, a_ub row-major):
 // variables p[i][d] (index i * slots + d) in [0, 1] and z >= 0 (last); one row per rank i:
 //   sum_d w[i][d] p[i][d] - sum_d w[j][d] p[j][d] - z <= -f[i] - sum_d w[j][d],  j = r2o[i][d].

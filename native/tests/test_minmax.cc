@@ -22,8 +22,8 @@ namespace {
 
 using lplb_group_lp::random_group;
 using Group = lplb_group_lp::RandomGroup;
+using lplb_group_lp::heaviest_rank;
 using lplb_group_lp::kind_loads;
-
 
 struct MinMaxResult {
   int32_t status;
@@ -58,17 +58,6 @@ std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::ve
                        lower[k], gap[k], iterations[k]});
   }
   return results;
-}
-
-// Largest rank load of the split p: rank i keeps p of its slots' loads and receives 1 - p of
-// every slot whose copy it holds (a slot copied to its own rank stays whole).
-double heaviest_rank(const Group& g, const std::vector<double>& w, const std::vector<double>& f, const std::vector<double>& p) {
-  std::vector<double> load(f);
-  for (int e = 0; e < g.ranks * g.slots; ++e) {
-    load[e / g.slots] += w[e] * p[e];
-    load[g.replica[e]] += w[e] * (1 - p[e]);
-  }
-  return *std::max_element(load.begin(), load.end());
 }
 
 // The exact method on its own (no fallback behind it): it must settle; its level must be the

@@ -21,8 +21,8 @@ namespace {
 
 using lplb_group_lp::random_group;
 using Group = lplb_group_lp::RandomGroup;
+using lplb_group_lp::heaviest_rank;
 using lplb_group_lp::kind_loads;
-
 
 // `cases` LPs of one group, all from one generator seeded with `seed`.
 struct Drawn {
@@ -71,16 +71,6 @@ std::vector<Bounds> flow_bounds(const Drawn& drawn) {
   std::vector<Bounds> bounds;
   for (int k = 0; k < count; ++k) bounds.push_back({status[k], max_load[k], lower[k]});
   return bounds;
-}
-
-// Largest rank load of the split p (the first ranks * slots entries of x).
-double heaviest_rank(const Group& g, const std::vector<double>& w, const std::vector<double>& f, const std::vector<double>& x) {
-  std::vector<double> load(f);
-  for (int e = 0; e < g.ranks * g.slots; ++e) {
-    load[e / g.slots] += w[e] * x[e];
-    load[g.replica[e]] += w[e] * (1 - x[e]);
-  }
-  return *std::max_element(load.begin(), load.end());
 }
 
 std::string scientific(double value) {
