@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace lplb_cuda_test {
@@ -82,41 +82,29 @@ inline double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// Median over 20 timings (CUDA events) of `calls` calls of `enqueue` on `stream`, in us per call.
+// One timing (CUDA events) of `calls` calls of `enqueue` on `stream`, in us per call.
 template <typename Enqueue>
-double us_per_call(cudaStream_t stream, int calls, Enqueue enqueue) {
+double us_of_calls(cudaStream_t stream, int calls, Enqueue enqueue) {
   cudaEvent_t start, stop;
   CUDA_OK(cudaEventCreate(&start));
   CUDA_OK(cudaEventCreate(&stop));
-  std::vector<double> us;
-  for (int rep = 0; rep < 20; ++rep) {
-    CUDA_OK(cudaEventRecord(start, stream));
-    for (int k = 0; k < calls; ++k) enqueue();
-    CUDA_OK(cudaEventRecord(stop, stream));
-    CUDA_OK(cudaEventSynchronize(stop));
-    float ms = 0;
-    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-    us.push_back(1000.0 * ms / calls);
-  }
+  CUDA_OK(cudaEventRecord(start, stream));
+  for (int k = 0; k < calls; ++k) enqueue();
+  CUDA_OK(cudaEventRecord(stop, stream));
+  CUDA_OK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
   CUDA_OK(cudaEventDestroy(start));
   CUDA_OK(cudaEventDestroy(stop));
-  return median(us);
+  return 1000.0 * ms / calls;
 }
 
-// What `enqueue` puts on `stream`, captured once in a CUDA graph and replayed `replays` times a
-// timing: median us per replay.
+// Median over 20 timings of `calls` calls of `enqueue` on `stream`, in us per call.
 template <typename Enqueue>
-double us_per_graph_replay(cudaStream_t stream, int replays, Enqueue enqueue) {
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
-  enqueue();
-  CUDA_OK(cudaStreamEndCapture(stream, &graph));
-  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-  const double us = us_per_call(stream, replays, [&] { CUDA_OK(cudaGraphLaunch(exec, stream)); });
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
-  return us;
+double us_per_call(cudaStream_t stream, int calls, Enqueue enqueue) {
+  std::vector<double> us;
+  for (int rep = 0; rep < 20; ++rep) us.push_back(us_of_calls(stream, calls, enqueue));
+  return median(us);
 }
 
 // Several enqueues, each captured once in its own CUDA graph, timed in turn for 20 rounds (one
@@ -132,28 +120,22 @@ inline std::vector<std::vector<double>> us_per_graph_replay_interleaved(
     CUDA_OK(cudaStreamEndCapture(stream, &graphs[g]));
     CUDA_OK(cudaGraphInstantiate(&execs[g], graphs[g], 0));
   }
-  cudaEvent_t start, stop;
-  CUDA_OK(cudaEventCreate(&start));
-  CUDA_OK(cudaEventCreate(&stop));
   std::vector<std::vector<double>> us(enqueues.size());
-  for (int round = 0; round < 20; ++round) {
-    for (size_t g = 0; g < enqueues.size(); ++g) {
-      CUDA_OK(cudaEventRecord(start, stream));
-      for (int k = 0; k < replays; ++k) CUDA_OK(cudaGraphLaunch(execs[g], stream));
-      CUDA_OK(cudaEventRecord(stop, stream));
-      CUDA_OK(cudaEventSynchronize(stop));
-      float ms = 0;
-      CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-      us[g].push_back(1000.0 * ms / replays);
-    }
-  }
-  CUDA_OK(cudaEventDestroy(start));
-  CUDA_OK(cudaEventDestroy(stop));
+  for (int round = 0; round < 20; ++round)
+    for (size_t g = 0; g < enqueues.size(); ++g)
+      us[g].push_back(us_of_calls(stream, replays, [&] { CUDA_OK(cudaGraphLaunch(execs[g], stream)); }));
   for (size_t g = 0; g < enqueues.size(); ++g) {
     CUDA_OK(cudaGraphExecDestroy(execs[g]));
     CUDA_OK(cudaGraphDestroy(graphs[g]));
   }
   return us;
+}
+
+// What `enqueue` puts on `stream`, captured once in a CUDA graph and replayed `replays` times a
+// timing: median us per replay over 20 timings.
+template <typename Enqueue>
+double us_per_graph_replay(cudaStream_t stream, int replays, Enqueue enqueue) {
+  return median(us_per_graph_replay_interleaved(stream, replays, {std::function<void()>(enqueue)})[0]);
 }
 
 }  // namespace lplb_cuda_test

@@ -552,6 +552,21 @@ __device__ WarpOutcome solve_serially(FlowShared& sh, const DeviceMinMaxShape& s
   return {outcome, level, stalled.rounds + steps};
 }
 
+// Loads group `group` into shared memory and solves it by `rounds` (one of the warp methods,
+// which leaves its split in sh.kept); when rounding stalls them, by the CPU method on lane 0.
+template <typename Rounds>
+__device__ inline WarpOutcome solve_group(FlowShared& sh, const DeviceMinMaxShape& shape,
+                                          const MinMaxKernelOptions& options, const lplb_minmax_batch& groups,
+                                          int group, int lane, Rounds rounds) {
+  const int ranks = shape.n_ranks, edges = ranks * shape.n_slots;
+  load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
+             groups.slot_load + static_cast<size_t>(group) * edges, lane);
+  __syncwarp();
+  const WarpOutcome result = rounds();
+  __syncwarp();
+  return result.outcome == flow::Outcome::kSettled ? result : solve_serially(sh, shape, options, lane, result);
+}
+
 // The split's keep fraction of slot e, written to the output and, for the loads after it, over
 // the kept load in shared memory.
 __device__ inline void write_keep(FlowShared& sh, double* keep, int e) {
@@ -582,13 +597,9 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
   __shared__ FlowShared sh;
   const int lane = threadIdx.x, group = blockIdx.x;
   const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
-  load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
-             groups.slot_load + static_cast<size_t>(group) * edges, lane);
-  __syncwarp();
   LaneEdges<Cached> lane_edges;
-  WarpOutcome result = solve_by_rounds(sh, shape, options, lane, lane_edges);
-  __syncwarp();
-  if (result.outcome != flow::Outcome::kSettled) result = solve_serially(sh, shape, options, lane, result);
+  const WarpOutcome result = solve_group(sh, shape, options, groups, group, lane,
+                                         [&] { return solve_by_rounds(sh, shape, options, lane, lane_edges); });
   // The split as keep fractions, written by each slot's original rank, then the rank loads
   // they give on the caller's data, in float64.
   double* keep = out.keep + static_cast<size_t>(group) * edges;
@@ -625,13 +636,9 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_small_kernel(DeviceMinMaxSh
   __shared__ FlowShared sh;
   const int lane = threadIdx.x, group = blockIdx.x;
   const int ranks = shape.n_ranks, slots = shape.n_slots, edges = ranks * slots;
-  load_group(sh, shape, groups.fixed_load + static_cast<size_t>(group) * ranks,
-             groups.slot_load + static_cast<size_t>(group) * edges, lane);
-  __syncwarp();
   SmallLane me;
-  WarpOutcome result = solve_small<S>(sh, shape, options, lane, &me);
-  __syncwarp();
-  if (result.outcome != flow::Outcome::kSettled) result = solve_serially(sh, shape, options, lane, result);
+  const WarpOutcome result = solve_group(sh, shape, options, groups, group, lane,
+                                         [&] { return solve_small<S>(sh, shape, options, lane, &me); });
   const int r = lane / S, k = lane % S;
   const bool member = r < ranks;
   double* keep = out.keep + static_cast<size_t>(group) * edges;

@@ -45,10 +45,13 @@ __device__ inline int read_key(const Id* ids, int64_t i, bool present, uint64_t 
   return present && !*invalid && id >= 0 ? static_cast<int>(id) : -1;
 }
 
+// The route an absent key (a -1 or invalid id) carries along; write_route never uses it.
+__device__ constexpr lplb_route kAbsentRoute{0, 0, 1, -1, -1};
+
 // The route of a key, read as soon as the key is known so that the read overlaps the counting
-// in shared memory (an absent key gets an unused one).
+// in shared memory.
 __device__ inline lplb_route route_of(const lplb_route* routes, int key) {
-  return key >= 0 ? routes[key] : lplb_route{0, 0, 1, -1, -1};
+  return key >= 0 ? routes[key] : kAbsentRoute;
 }
 
 // The physical id of the token with this ordinal among its expert's (key >= 0), -1 for a -1 id
@@ -201,7 +204,7 @@ __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, i
       running[e] += sum;
     }
     __syncthreads();
-    const lplb_route route = SharedRoutes ? (now.key >= 0 ? table[now.key] : route_of(nullptr, -1)) : now.route;
+    const lplb_route route = SharedRoutes ? (now.key >= 0 ? table[now.key] : kAbsentRoute) : now.route;
     write_route(route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
 }
