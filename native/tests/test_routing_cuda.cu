@@ -94,7 +94,9 @@ void compare(std::mt19937_64& rng, int trial) {
       id = static_cast<Id>(std::min(n_experts - 1, static_cast<int>((skewed ? u * u * u : u) * n_experts)));
     }
   }
-  const int n_chunks = 1 + static_cast<int>(rng() % 150);
+  // Every fifth trial has thousands of chunks: the prefix kernel's segments are then tens of
+  // chunks long, and a mapping block's chunk is a few ids.
+  const int n_chunks = trial % 5 == 4 ? 1000 + static_cast<int>(rng() % 2000) : 1 + static_cast<int>(rng() % 150);
   const int64_t chunk_size = std::max<int64_t>(1, (length + n_chunks - 1) / n_chunks);
   std::vector<int32_t> counts(n_experts), offsets(static_cast<size_t>(n_experts) * n_chunks), out(length);
   int64_t bad = 0;

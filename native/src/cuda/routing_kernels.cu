@@ -192,18 +192,22 @@ __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, i
       ordinal = running[now.key] + __popc(peers & below);
       for (int w = 0; w < warp; ++w) ordinal += warp_counts[w * n_experts + now.key];
     }
-    if (base + kMapThreads < end) read = read_round<!SharedRoutes>(ids, i + kMapThreads, end, limit, routes, bad_index);
-    __syncthreads();
-    // The round's tokens join the running counts; the rows are zero again for the next round.
-    for (int e = threadIdx.x; e < n_experts; e += kMapThreads) {
-      int32_t sum = 0;
-      for (int w = 0; w < kMapWarps; ++w) {
-        sum += warp_counts[w * n_experts + e];
-        warp_counts[w * n_experts + e] = 0;
+    if (base + kMapThreads < end) {
+      read = read_round<!SharedRoutes>(ids, i + kMapThreads, end, limit, routes, bad_index);
+      __syncthreads();
+      // The round's tokens join the running counts; the rows are zero again for the next round.
+      // The last round skips this (a chunk of one round, the usual case, never does it): nothing
+      // reads them after it.
+      for (int e = threadIdx.x; e < n_experts; e += kMapThreads) {
+        int32_t sum = 0;
+        for (int w = 0; w < kMapWarps; ++w) {
+          sum += warp_counts[w * n_experts + e];
+          warp_counts[w * n_experts + e] = 0;
+        }
+        running[e] += sum;
       }
-      running[e] += sum;
+      __syncthreads();
     }
-    __syncthreads();
     const lplb_route route = SharedRoutes ? (now.key >= 0 ? table[now.key] : kAbsentRoute) : now.route;
     write_route(route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
