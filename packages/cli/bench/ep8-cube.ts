@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { CudaStream, DeviceArray } from "@lplb/ipm";
 import { launch } from "@lplb/launch";
 import { createSimulatedGroup, NcclGroup, Planner, type RunResult } from "@lplb/planner";
+import { median } from "@lplb/test-support";
 import { cube } from "@lplb/topology";
 import { drawTokens, seededRandom } from "../src/index.js";
 
@@ -40,11 +41,6 @@ const outDir = process.env.LPLB_OUT ?? ".";
 function distribution(): Float64Array {
   const data = JSON.parse(readFileSync(trace, "utf8")) as { loads: number[][][] };
   return Float64Array.from(data.loads[scenario][layer]);
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 function timeMedianUs(run: () => void, warmup = 20, samples = 200): number {

@@ -1,16 +1,8 @@
 /** Seeded generators for the tests: every failure message carries the seed that reproduces it. */
+import { mulberry32 } from "@lplb/test-support";
 
 /** mulberry32: a small, well-mixed 32-bit generator returning numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** Integer in [min, max]. */
 export function randomInt(random: () => number, min: number, max: number): number {

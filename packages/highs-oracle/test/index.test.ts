@@ -1,19 +1,8 @@
+import { mulberry32 } from "@lplb/test-support";
 import { describe, expect, it } from "vitest";
 import { type OracleLinearProgram, solveWithHighs, toCplexLp } from "../src/index.js";
 
 const f64 = (...values: number[]) => Float64Array.from(values);
-
-/** Deterministic generator (mulberry32) so failures can be replayed from the printed seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("solveWithHighs on LPs with known answers", () => {
   it("solves a 2-variable LP with two active inequalities", async () => {

@@ -5,6 +5,8 @@
  * them, then times one call of each for EP32 (4 cube groups) and EP256 (32 cube groups),
  * host arrays in and out (the copies to and from the device included).
  */
+
+import { median } from "@lplb/test-support";
 import { capabilities, createMinMaxSolver } from "../src/index.js";
 import {
   CUBE,
@@ -28,10 +30,6 @@ function batch(rng: Rng, topology: Topology, count: number) {
     slot.set(l.w, k * g * slots);
   }
   return { fixed, slot };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1];
 }
 
 const caps = capabilities();

@@ -11,6 +11,7 @@
  */
 import { toCplexLp } from "@lplb/highs-oracle";
 import type { LinearProgram, LpBatch } from "@lplb/lp";
+import { median } from "@lplb/test-support";
 import loadHighs from "highs";
 import {
   capabilities,
@@ -37,12 +38,6 @@ import { Rng } from "../test/support/random.js";
 
 const BATCH = 32;
 const TARGET_SAMPLE_MS = 400;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Median microseconds per LP of `run`, which solves `lpsPerRun` LPs; sampled for ~TARGET_SAMPLE_MS. */
 function measure(run: () => void, lpsPerRun: number): number {

@@ -2,6 +2,8 @@
  * Benchmarks of @lplb/lp. Prints the median time of each case over repeated runs.
  * Run with `pnpm --filter @lplb/lp bench`.
  */
+
+import { medianMicroseconds, mulberry32 } from "@lplb/test-support";
 import { cube, hypercube, type Topology, torus2d } from "@lplb/topology";
 import {
   createGeneralLayout,
@@ -12,30 +14,6 @@ import {
   validateLpBatch,
   verifySolution,
 } from "../src/index.js";
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Median wall time of `body` in microseconds, over `samples` samples of `inner` calls each. */
-function median(body: () => unknown, inner: number, samples = 31): number {
-  for (let k = 0; k < inner; k++) body(); // warm-up
-  const times: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < inner; k++) body();
-    times.push(Number(process.hrtime.bigint() - start) / 1e3 / inner);
-  }
-  times.sort((a, b) => a - b);
-  return times[samples >> 1];
-}
 
 /** An LPLB placement (logical ids in order, as without history). */
 function placement(topology: Topology, epSize: number, nLogical: number, redundantPerRank: number): Int32Array {
@@ -128,7 +106,7 @@ for (const { name, topology, epSize, R } of configs) {
 
 console.log(`@lplb/lp benchmarks (node ${process.version}), E = ${E}, median of 31 samples`);
 for (const [name, body, inner] of cases) {
-  const micros = median(body, inner);
+  const micros = medianMicroseconds(body, inner);
   const shown = micros >= 1000 ? `${(micros / 1000).toFixed(2)} ms` : `${micros.toFixed(2)} us`;
   console.log(`${name.padEnd(44)} ${shown.padStart(12)}`);
 }

@@ -4,20 +4,11 @@
  */
 import { InvalidArgumentError } from "@lplb/errors";
 import type { OracleLinearProgram } from "@lplb/highs-oracle";
+import { mulberry32 } from "@lplb/test-support";
 import { expect } from "vitest";
 import type { LinearProgram, LpSolution } from "../src/index.js";
 
-/** Deterministic generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A fresh seed per run, printed in failure messages so a failure can be replayed. */
 export function freshSeed(): number {

@@ -3,14 +3,11 @@
  * with 4096 tokens x top-8 (32768 ids), and its breakdown count / solve / map.
  * Run: pnpm --filter @lplb/planner bench
  */
+
+import { median } from "@lplb/test-support";
 import { cube } from "@lplb/topology";
 import { Planner } from "../src/index.js";
 import { rng } from "../test/helpers.js";
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function time(fn: () => void, samples: number, inner: number): number[] {
   const out: number[] = [];

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { GroupError } from "@lplb/errors";
 import { CudaStream, capabilities, DeviceArray } from "@lplb/ipm";
 import { ENV, launch, startStore } from "@lplb/launch";
+import { median } from "@lplb/test-support";
 import { NcclGroup, Planner } from "../src/index.js";
 import { rng } from "../test/helpers.js";
 
@@ -37,11 +38,6 @@ const FAULT_TIMEOUT_MS = 5000;
 /** Skewed top-k ids of one rank's batch (a few -1 for dropped tokens). */
 function batch(random: () => number): Int32Array {
   return Int32Array.from({ length: TOKENS * TOP_K }, () => (random() < 0.01 ? -1 : Math.floor(random() ** 2.2 * E)));
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 async function rank(scenario: string, outDir: string): Promise<void> {

@@ -1,17 +1,9 @@
 /** Shared generators and oracles for the planner tests. */
 import type { LinearProgram, LpBatch } from "@lplb/lp";
+import { mulberry32 } from "@lplb/test-support";
 
 /** Seeded uniform generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** Standard normal by Box-Muller. */
 export function normal(random: () => number): number {

@@ -2,31 +2,9 @@
  * Benchmarks of @lplb/topology. Prints the median time of each case over repeated runs.
  * Run with `pnpm --filter @lplb/topology bench`.
  */
+
+import { medianMicroseconds, mulberry32 } from "@lplb/test-support";
 import { cube, randomTopology, Topology, torus2d } from "../src/index.js";
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Median wall time of `body` in microseconds, over `samples` samples of `inner` calls each. */
-function median(body: () => unknown, inner: number, samples = 31): number {
-  for (let k = 0; k < inner; k++) body(); // warm-up
-  const times: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < inner; k++) body();
-    times.push(Number(process.hrtime.bigint() - start) / 1e3 / inner);
-  }
-  times.sort((a, b) => a - b);
-  return times[samples >> 1];
-}
 
 const random = mulberry32(2024);
 const cubeRows = cube().toJSON().r2o;
@@ -51,7 +29,7 @@ const cases: [string, () => unknown, number][] = [
 
 console.log(`@lplb/topology benchmarks (node ${process.version}), median of 31 samples`);
 for (const [name, body, inner] of cases) {
-  const micros = median(body, inner);
+  const micros = medianMicroseconds(body, inner);
   const shown = micros >= 1000 ? `${(micros / 1000).toFixed(2)} ms` : `${micros.toFixed(2)} us`;
   console.log(`${name.padEnd(40)} ${shown.padStart(12)}`);
 }

@@ -2,23 +2,15 @@
  * Test support: seeded random numbers and an independent validity check of r2o matrices.
  */
 
+import { mulberry32 } from "@lplb/test-support";
+
+export { mulberry32 };
+
 /** Seed of this run's random inputs: `LPLB_TEST_SEED` when set, otherwise fresh. */
 export const runSeed: number =
   process.env.LPLB_TEST_SEED === undefined
     ? Math.floor(Math.random() * 2 ** 32)
     : Number.parseInt(process.env.LPLB_TEST_SEED, 10);
-
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs `body` with a generator seeded from `runSeed`; a failure names the seed to rerun with. */
 export function withSeed(body: (random: () => number) => void): void {

@@ -2,22 +2,19 @@
  * Seeded randomness for tests. Every randomised test runs once with a fixed seed and once with
  * a fresh one (LPLB_TEST_SEED overrides it); failures print the seed so a run can be repeated.
  */
+import { mulberry32 } from "@lplb/test-support";
 
-/** Small, fast, seedable PRNG (mulberry32). */
+/** Small, fast, seedable generator (mulberry32) with the draws the tests need. */
 export class Rng {
-  private state: number;
+  private readonly random: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.random = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random();
   }
 
   /** Uniform in [min, max). */
