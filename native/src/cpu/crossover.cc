@@ -65,7 +65,7 @@ double blocking_step(double x, double upper, double rate, double tolerance, doub
 }  // namespace
 
 template <typename T>
-Crossover<T>::Crossover(int max_rows, int max_columns) : max_rows_(max_rows) {
+Crossover<T>::Crossover(int max_rows, int max_columns) : max_rows_(max_rows), max_columns_(max_columns) {
   const size_t rows = static_cast<size_t>(max_rows), total = static_cast<size_t>(max_columns) + rows;
   for (auto* vec : {&cost_, &upper_, &value_, &score_, &reduced_}) vec->resize(total);
   for (auto* vec : {&rhs_, &row_dual_, &basic_cost_, &alpha_, &work_}) vec->resize(rows);
@@ -79,8 +79,9 @@ Crossover<T>::Crossover(int max_rows, int max_columns) : max_rows_(max_rows) {
 }
 
 template <typename T>
-void Crossover<T>::set_problem(int rows, int equalities, int columns, const int32_t* column_start,
+bool Crossover<T>::set_problem(int rows, int equalities, int columns, const int32_t* column_start,
                                const int32_t* row_index, const T* value) {
+  if (rows > max_rows_ || columns > max_columns_) return false;
   rows_ = rows;
   columns_ = columns;
   total_ = columns + rows;
@@ -91,6 +92,7 @@ void Crossover<T>::set_problem(int rows, int equalities, int columns, const int3
     cost_[columns + i] = 0;
     upper_[columns + i] = i < equalities ? 0.0 : kInfinity;
   }
+  return true;
 }
 
 // Column j of [A I] as a dense vector.
@@ -261,7 +263,6 @@ void Crossover<T>::update_inverse(int position, const double* alpha) {
 
 template <typename T>
 bool Crossover<T>::solve(double primal_tolerance, double dual_tolerance, int max_pivots) {
-  if (rows_ > max_rows_) return false;
   const int rows = rows_, total = total_;
   double* value = value_.data();
   const double* upper = upper_.data();
@@ -304,7 +305,6 @@ bool Crossover<T>::solve(double primal_tolerance, double dual_tolerance, int max
     for (int j = 0; j < total; ++j) {
       if (position_[j] >= 0 || upper[j] == 0) continue;
       const double d = (phase_one ? 0.0 : cost[j]) - column_dot(j, row_dual_.data());
-      reduced[j] = d;
       const bool at_lower = value[j] <= 0, at_upper = value[j] >= upper[j];
       if (!at_lower && !at_upper && superbasic < 0) superbasic = j;
       double gain = 0, sense = 0;

@@ -31,8 +31,9 @@ class Crossover {
   // The problem of the next solve(): `rows` rows, the first `equalities` of them equalities, and
   // `columns` structural columns whose nonzeros are given by columns (start, row index, value);
   // these arrays are read during solve(), not copied. Sets the logicals' costs and bounds; the
-  // caller then fills cost(), upper() and rhs().
-  void set_problem(int rows, int equalities, int columns, const int32_t* column_start, const int32_t* row_index,
+  // caller then fills cost(), upper() and rhs(). False, and nothing set, for more rows or
+  // columns than the buffers were allocated for.
+  bool set_problem(int rows, int equalities, int columns, const int32_t* column_start, const int32_t* row_index,
                    const T* value);
 
   // Per column, structural ones first and then one logical per row: cost and upper bound (only
@@ -50,7 +51,6 @@ class Crossover {
   // reduced_cost() (c - A'y per column, logicals included) then hold it.
   bool solve(double primal_tolerance, double dual_tolerance, int max_pivots);
 
-  int max_rows() const { return max_rows_; }
   const double* row_dual() const { return row_dual_.data(); }
   const double* reduced_cost() const { return reduced_.data(); }
 
@@ -64,7 +64,7 @@ class Crossover {
   void compute_row_dual(const double* basic_cost);
   void update_inverse(int position, const double* alpha);
 
-  int max_rows_, rows_ = 0, columns_ = 0, total_ = 0;
+  int max_rows_, max_columns_, rows_ = 0, columns_ = 0, total_ = 0;
   const int32_t* column_start_ = nullptr;
   const int32_t* row_index_ = nullptr;
   const T* matrix_value_ = nullptr;

@@ -871,10 +871,7 @@ bool HsdIpm<T>::polish() {
     z_[k] = state == kAtLower ? max_of(reduced[k], T(0)) : T(0);
     v_[k] = state == kAtUpper ? max_of(-reduced[k], T(0)) : T(0);
   }
-  compute_residuals();
-  lplb_status status = LPLB_STATUS_ITERATION_LIMIT;
-  T merit = 0;
-  return check_termination(&status, &merit) && status == LPLB_STATUS_OPTIMAL;
+  return passes_as_optimal();
 }
 
 // Crossover of the iterate to an optimal basic solution (crossover.h): a basis from how far
@@ -885,8 +882,8 @@ bool HsdIpm<T>::polish() {
 template <typename T>
 bool HsdIpm<T>::crossover() {
   const int nc = nc_, m = m_, me = m_eq_;
-  if (m > crossover_.max_rows()) return false;  // too many rows for its dense basis inverse
-  crossover_.set_problem(m, me, nc, csc_start_.data(), csc_row_.data(), csc_value_.data());
+  // False for more rows than its dense basis inverse was sized for.
+  if (!crossover_.set_problem(m, me, nc, csc_start_.data(), csc_row_.data(), csc_value_.data())) return false;
   double* cost = crossover_.cost();
   double* upper = crossover_.upper();
   double* rhs = crossover_.rhs();
@@ -935,6 +932,11 @@ bool HsdIpm<T>::crossover() {
   }
   tau_ = 1;
   kappa_ = 0;
+  return passes_as_optimal();
+}
+
+template <typename T>
+bool HsdIpm<T>::passes_as_optimal() {
   compute_residuals();
   lplb_status status = LPLB_STATUS_ITERATION_LIMIT;
   T merit = 0;

@@ -105,6 +105,8 @@ class HsdIpm {
   T max_step() const;
   bool polish();
   bool crossover();
+  // The current iterate's residuals, then whether the termination test finds it optimal.
+  bool passes_as_optimal();
   struct Snapshot;
   void save(Snapshot* snapshot) const;
   void restore(const Snapshot& snapshot);

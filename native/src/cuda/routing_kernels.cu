@@ -208,7 +208,7 @@ __global__ void __launch_bounds__(kMapThreads) map_chunks_block(const Id* ids, i
       }
       __syncthreads();
     }
-    const lplb_route route = SharedRoutes ? (now.key >= 0 ? table[now.key] : kAbsentRoute) : now.route;
+    const lplb_route route = SharedRoutes ? route_of(table, now.key) : now.route;
     write_route(route, now.key, ordinal, now.present && !now.invalid, out + i);
   }
 }
