@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -67,16 +66,8 @@ Group random_group(std::mt19937_64& rng, int ranks = 0, int slots = 0) {
     ranks = 2 + static_cast<int>(rng() % 31);
     slots = 1 + static_cast<int>(rng() % std::min(4, 128 / ranks));
   }
-  Group g{"random " + std::to_string(ranks) + "x" + std::to_string(slots), ranks, slots,
-          std::vector<int32_t>(static_cast<size_t>(ranks) * slots)};
-  std::vector<int> order(ranks);
-  for (int d = 0; d < slots; ++d) {
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
-    const int shift = 1 + static_cast<int>(rng() % (ranks - 1));
-    for (int k = 0; k < ranks; ++k) g.replica[order[k] * slots + d] = order[(k + shift) % ranks];
-  }
-  return g;
+  return Group{"random " + std::to_string(ranks) + "x" + std::to_string(slots), ranks, slots,
+               lplb_group_lp::random_group(rng, ranks, slots).replica};
 }
 
 // Loads of `count` groups: uniform, heavy-tailed, with zeros, one dominant slot, all zero.
