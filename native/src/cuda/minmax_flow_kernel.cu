@@ -54,6 +54,9 @@ constexpr int kCachedEdgesFew = 4;
 constexpr int kCachedEdgesMany = 8;
 constexpr int kCachedColours = 8;
 
+// Rounds either warp solver takes before it stops with the step limit (the list form falls back).
+__device__ inline int round_limit(int n_ranks, int slots) { return 2 * (n_ranks + n_ranks * slots) + 32; }
+
 // Shared memory of one group: the structure and the methods' scratch. Sized for the largest
 // group the kernels take; a block uses what its group needs.
 struct FlowShared {
@@ -85,6 +88,7 @@ struct LaneEdges {
   bool forward[Cached];  // the rank holds the edge's original (from) end
   double weight[Cached];
   double mine[Cached];   // the edge's load on the rank: what it can still move away
+  double own;            // the rank's own load: fixed load and self-edges
 };
 
 template <int Cached>
@@ -258,6 +262,7 @@ __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& 
       total += sh.weight[e];
       if (sh.to[e] == lane) own += sh.weight[e];
     }
+    edges.own = own;
     cache_edges(sh, lane, &edges);
     sh.load[lane] = load_and_neighbours(sh, lane, own, &edges, &neighbours);
   }
@@ -269,14 +274,16 @@ __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& 
   double level = warp_sum(total) / n;
   const double heaviest_own = warp_max(own);
   if (heaviest_own > level) level = heaviest_own;
-  const double shortfall_fraction = flow::kShortfall < 0.5 * slack / n ? flow::kShortfall : 0.5 * slack / n;
-  const int max_rounds = 2 * (n + n * slots) + 32;
+  const double short_fraction = flow::shortfall_fraction(slack, n);
+  // The thresholds of "above" and "short of" the level, which changes only when it rises.
+  double high = level * (1 + slack), low = level * (1 - short_fraction);
+  const int max_rounds = round_limit(n, slots);
   int rounds = 0;
   for (;;) {
-    const uint32_t above = __ballot_sync(kFull, active && load > level * (1 + slack));
+    const uint32_t above = __ballot_sync(kFull, active && load > high);
     if (above == 0) return {flow::Outcome::kSettled, level, rounds};
     if (++rounds > max_rounds) return {flow::Outcome::kStepLimit, level, rounds};
-    const uint32_t short_of = __ballot_sync(kFull, active && load < level * (1 - shortfall_fraction));
+    const uint32_t short_of = __ballot_sync(kFull, active && load < low);
     // Distance to the nearest rank short of the level, along edges that can move load.
     int label = (short_of >> lane) & 1 ? 0 : kNoLabel;
     uint32_t reached = short_of, frontier = short_of;
@@ -298,6 +305,8 @@ __device__ WarpOutcome solve_by_rounds(FlowShared& sh, const DeviceMinMaxShape& 
       const double density = set_density(sh, set, own, slots, lane);
       if (!(density > level)) return {flow::Outcome::kNumerical, level, rounds};
       level = density;
+      high = level * (1 + slack);
+      low = level * (1 - short_fraction);
       continue;
     }
     if (active) sh.label[lane] = label;
@@ -375,6 +384,7 @@ struct SmallLane {
   bool forward;  // the rank holds the edge's original (from) end
   int edge, other;
   double weight;
+  double own_part;  // the lane's share of its rank's own load (fixed load and self-edges)
 };
 
 // Every bit of a rank's S lanes set where any was: the lowest bit of each segment gathers the
@@ -446,6 +456,7 @@ __device__ WarpOutcome solve_small(FlowShared& sh, const DeviceMinMaxShape& shap
     }
   }
   const double own = segment_sum<S>(own_part), total = segment_sum<S>(total_part);
+  me->own_part = own_part;
   const int begin = member ? sh.offset[r] : 0;
   me->valid = member && k < sh.offset[r + 1] - begin;
   me->edge = me->valid ? sh.incident[begin + k] : 0;
@@ -472,10 +483,10 @@ __device__ WarpOutcome solve_small(FlowShared& sh, const DeviceMinMaxShape& shap
   double level = rank_sum<S>(member ? total : 0.0) / n;
   const double heaviest_own = rank_max<S>(member ? own : 0.0);
   if (heaviest_own > level) level = heaviest_own;
-  const double shortfall_fraction = flow::kShortfall < 0.5 * slack / n ? flow::kShortfall : 0.5 * slack / n;
+  const double short_fraction = flow::shortfall_fraction(slack, n);
   // The thresholds of "above" and "short of" the level, which changes only when it rises.
-  double high = level * (1 + slack), low = level * (1 - shortfall_fraction);
-  const int max_rounds = 2 * (n + n * slots) + 32;
+  double high = level * (1 + slack), low = level * (1 - short_fraction);
+  const int max_rounds = round_limit(n, slots);
   int rounds = 0;
   for (;;) {
     const uint32_t above = __ballot_sync(kFull, member && load > high);
@@ -512,7 +523,7 @@ __device__ WarpOutcome solve_small(FlowShared& sh, const DeviceMinMaxShape& shap
       if (!(density > level)) return {flow::Outcome::kNumerical, level, rounds};
       level = density;
       high = level * (1 + slack);
-      low = level * (1 - shortfall_fraction);
+      low = level * (1 - short_fraction);
       continue;
     }
     // A rank above the level moves its excess along its edges to ranks one step nearer a
@@ -609,11 +620,7 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_kernel(DeviceMinMaxShape sh
   __syncwarp();
   double heaviest = 0;
   if (active) {
-    double load = sh.fixed[lane];
-    for (int d = 0; d < slots; ++d) {
-      const int e = lane * slots + d;
-      if (sh.to[e] == lane) load += sh.weight[e];  // a self-edge: both parts stay
-    }
+    double load = lane_edges.own;  // a self-edge's both parts stay
     double fraction[Cached];
 #pragma unroll
     for (int k = 0; k < Cached; ++k) fraction[k] = sh.kept[lane_edges.edge[k]];
@@ -647,11 +654,7 @@ __global__ void __launch_bounds__(32, 1) minmax_flow_small_kernel(DeviceMinMaxSh
   __syncwarp();
   double part = 0;
   if (member) {
-    if (k == 0) part = sh.fixed[r];
-    for (int d = k; d < slots; d += S) {
-      const int e = r * slots + d;
-      if (sh.to[e] == r) part += sh.weight[e];  // a self-edge: both parts stay
-    }
+    part = me.own_part;  // a self-edge's both parts stay
     if (me.valid) {
       const double fraction = sh.kept[me.edge];
       part += me.weight * (me.forward ? fraction : 1 - fraction);

@@ -129,6 +129,13 @@ LPLB_FLOW_HD inline double set_density(const Structure& s, const double* fixed, 
 // A rank short of the level by less than this fraction counts as at the level (rounding).
 constexpr double kShortfall = 1e-14;
 
+// The fraction of the level a rank may be short of it and still count as at it: kShortfall, or
+// less where n ranks that short could make up for one rank over by the slack (a tolerance near
+// 1e-14), so that a stuck search still proves a denser set.
+LPLB_FLOW_HD inline double shortfall_fraction(double slack, int32_t n) {
+  return kShortfall < 0.5 * slack / n ? kShortfall : 0.5 * slack / n;
+}
+
 // `value` within [0, weight], exactly weight at the top.
 LPLB_FLOW_HD inline double keep_within(double value, double weight) {
   return value < 0 ? 0 : (value > weight ? weight : value);
@@ -225,11 +232,9 @@ LPLB_FLOW_HD inline Result solve_by_lists(const Structure& s, const double* fixe
 
   int32_t steps = 0, stamp = 0;
   tree_pass(s, weight, level, ++stamp, scratch);
-  // A rank is short of the level only by more than rounding, and a rank is above it when over by
-  // more than the slack. A stuck search proves a denser set when the ranks reached, each at
-  // most `shortfall_fraction` short, cannot make up for one rank over by the slack: so the
-  // fraction is below slack / n (1e-14 unless the tolerance is very tight).
-  const double shortfall_fraction = kShortfall < 0.5 * slack / n ? kShortfall : 0.5 * slack / n;
+  // A rank is short of the level only by more than rounding (shortfall_fraction), and a rank is
+  // above it when over by more than the slack.
+  const double short_fraction = shortfall_fraction(slack, n);
   for (;;) {
     // One phase: a breadth-first search from every rank above the level at once, over edges
     // that can move load away from the searching end; then load goes down the search forest to
@@ -248,7 +253,7 @@ LPLB_FLOW_HD inline Result solve_by_lists(const Structure& s, const double* fixe
     if (tail == 0) break;
     if (++steps > max_steps) return {Outcome::kStepLimit, level, steps};
     const int32_t roots = tail;
-    const double floor_level = level * (1 - shortfall_fraction);
+    const double floor_level = level * (1 - short_fraction);
     bool short_found = false;
     // The search stops once the ranks found short of the level could take all the excess.
     double shortfall = 0;
@@ -411,14 +416,14 @@ LPLB_FLOW_HD inline Result solve_by_masks(const Structure& s, const double* fixe
   int32_t steps = 0;
   Outcome outcome = Outcome::kSettled;
   // As in solve_by_lists.
-  const double shortfall_fraction = kShortfall < 0.5 * slack / n ? kShortfall : 0.5 * slack / n;
+  const double short_fraction = shortfall_fraction(slack, n);
   double ceiling = 0, floor_level = 0;
   uint64_t above = 0, short_of = 0;
   bool relevel = true;
   for (;;) {
     if (relevel) {
       ceiling = level * (1 + slack);
-      floor_level = level * (1 - shortfall_fraction);
+      floor_level = level * (1 - short_fraction);
       above = short_of = 0;
       for (int32_t r = 0; r < n; ++r) {
         above |= static_cast<uint64_t>(load[r] > ceiling) << r;
