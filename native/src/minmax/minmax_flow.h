@@ -136,6 +136,20 @@ LPLB_FLOW_HD inline double shortfall_fraction(double slack, int32_t n) {
   return kShortfall < 0.5 * slack / n ? kShortfall : 0.5 * slack / n;
 }
 
+// The first level: the whole group's density (`total` over n ranks), or the largest fixed load
+// when that is larger. Returns the rank with that load, -1 for the group's density.
+LPLB_FLOW_HD inline int32_t first_level(const double* fixed, int32_t n, double total, double* level) {
+  *level = total / n;
+  int32_t single = -1;
+  for (int32_t r = 0; r < n; ++r) {
+    if (fixed[r] > *level) {
+      *level = fixed[r];
+      single = r;
+    }
+  }
+  return single;
+}
+
 // `value` within [0, weight], exactly weight at the top.
 LPLB_FLOW_HD inline double keep_within(double value, double weight) {
   return value < 0 ? 0 : (value > weight ? weight : value);
@@ -218,15 +232,8 @@ LPLB_FLOW_HD inline Result solve_by_lists(const Structure& s, const double* fixe
       load[b] += move;
     }
   }
-  // The first level: the whole group's density, or a rank's fixed load when that is larger.
-  double level = total / n;
-  int32_t single = -1;
-  for (int32_t r = 0; r < n; ++r) {
-    if (fixed[r] > level) {
-      level = fixed[r];
-      single = r;
-    }
-  }
+  double level = 0;
+  const int32_t single = first_level(fixed, n, total, &level);
   for (int32_t r = 0; r < n; ++r) scratch.in_set[r] = single < 0 || r == single;
   if (single >= 0) level = set_density(s, fixed, weight, scratch.in_set);
 
@@ -400,18 +407,10 @@ LPLB_FLOW_HD inline Result solve_by_masks(const Structure& s, const double* fixe
     reach[b] |= backward << a;
     feed[a] |= backward << b;
   }
-  // The first level: the whole group's density, or a rank's fixed load when that is larger.
-  double level = total / n;
-  uint64_t set = n == 64 ? ~uint64_t{0} : rank_bit(n) - 1;
-  bool single = false;
-  for (int32_t r = 0; r < n; ++r) {
-    if (fixed[r] > level) {
-      level = fixed[r];
-      set = rank_bit(r);
-      single = true;
-    }
-  }
-  if (single) level = mask_density(s, fixed, weight, set, scratch.mark);
+  double level = 0;
+  const int32_t single = first_level(fixed, n, total, &level);
+  uint64_t set = single >= 0 ? rank_bit(single) : (n == 64 ? ~uint64_t{0} : rank_bit(n) - 1);
+  if (single >= 0) level = mask_density(s, fixed, weight, set, scratch.mark);
 
   int32_t steps = 0;
   Outcome outcome = Outcome::kSettled;
