@@ -13,8 +13,7 @@
 #include "flow_certificate.h"
 #include "lplb/minmax.h"
 #include "minmax/minmax_flow.h"
-#include "lplb_group_lp.h"
-#include "test_support.h"
+#include "minmax_test_support.h"
 
 using namespace lplb_test;
 
@@ -24,41 +23,6 @@ using lplb_group_lp::random_group;
 using Group = lplb_group_lp::RandomGroup;
 using lplb_group_lp::heaviest_rank;
 using lplb_group_lp::kind_loads;
-
-struct MinMaxResult {
-  int32_t status;
-  std::vector<double> keep;
-  double max_load, lower_bound, gap;
-  int32_t iterations;
-};
-
-std::vector<MinMaxResult> solve_minmax(const Group& g, const std::vector<std::vector<double>>& ws,
-                                       const std::vector<std::vector<double>>& fs, lplb_precision precision,
-                                       lplb_minmax_method method = LPLB_MINMAX_METHOD_FLOW) {
-  const int n = static_cast<int>(ws.size()), edges = g.ranks * g.slots;
-  lplb_minmax_shape shape{g.ranks, g.slots, g.replica.data()};
-  lplb_ipm_settings settings = settings_for(precision);
-  lplb_minmax_workspace* workspace = nullptr;
-  CHECK(lplb_minmax_workspace_create(&shape, &settings, &workspace) == LPLB_OK);
-  CHECK(lplb_minmax_workspace_set_method(workspace, method) == LPLB_OK);
-  std::vector<double> fixed, slot;
-  for (int k = 0; k < n; ++k) {
-    fixed.insert(fixed.end(), fs[k].begin(), fs[k].end());
-    slot.insert(slot.end(), ws[k].begin(), ws[k].end());
-  }
-  std::vector<int32_t> status(n), iterations(n);
-  std::vector<double> keep(static_cast<size_t>(n) * edges), max_load(n), lower(n), gap(n);
-  lplb_minmax_batch batch{n, fixed.data(), slot.data()};
-  lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), lower.data(), gap.data(), iterations.data()};
-  CHECK(lplb_minmax_solve_batch(workspace, &batch, &out) == LPLB_OK);
-  lplb_minmax_workspace_destroy(workspace);
-  std::vector<MinMaxResult> results;
-  for (int k = 0; k < n; ++k) {
-    results.push_back({status[k], std::vector<double>(keep.begin() + k * edges, keep.begin() + (k + 1) * edges), max_load[k],
-                       lower[k], gap[k], iterations[k]});
-  }
-  return results;
-}
 
 // The exact method on its own (no fallback behind it): it must settle; its level must be the
 // density of its set and, by maximum flow, a true lower bound (no split fits under it); and its
@@ -107,17 +71,10 @@ void check_flow_alone(const Group& g, const std::vector<double>& w, const std::v
 // `base` is the test's seed (what LPLB_TEST_SEED replays); `seed` is derived from it per shape.
 void run_seed(uint64_t base, uint64_t seed, int ranks, int slots, int cases, lplb_precision precision, double tolerance,
               lplb_minmax_method method) {
-  std::mt19937_64 rng(seed);
-  const Group g = random_group(rng, ranks, slots);
-  std::vector<std::vector<double>> ws, fs;
-  std::vector<Lp> lps;
-  for (int k = 0; k < cases; ++k) {
-    std::vector<double> w, f;
-    kind_loads(rng, k % 4, ranks, slots, &w, &f);
-    lps.push_back(make_lplb(g.r2o, ranks, slots, w, f));
-    ws.push_back(w);
-    fs.push_back(f);
-  }
+  const DrawnGroup drawn = draw_group(seed, ranks, slots, cases);
+  const Group& g = drawn.group;
+  const std::vector<std::vector<double>>&ws = drawn.ws, &fs = drawn.fs;
+  const std::vector<Lp>& lps = drawn.lps;
   const std::vector<MinMaxResult> results = solve_minmax(g, ws, fs, precision, method);
   const std::vector<Result> general = solve_all(lps, settings_for(LPLB_PRECISION_FLOAT64));
   int oracle_misses = 0;

@@ -11,66 +11,17 @@
 #include <numeric>
 
 #include "cpu/crossover.h"
-#include "lplb/minmax.h"
-#include "lplb_group_lp.h"
-#include "test_support.h"
+#include "minmax_test_support.h"
 
 using namespace lplb_test;
 
 namespace {
 
-using lplb_group_lp::random_group;
-using Group = lplb_group_lp::RandomGroup;
 using lplb_group_lp::heaviest_rank;
-using lplb_group_lp::kind_loads;
-
-// `cases` LPs of one group, all from one generator seeded with `seed`.
-struct Drawn {
-  Group group;
-  std::vector<std::vector<double>> ws, fs;
-  std::vector<Lp> lps;
-};
-
-Drawn draw(uint64_t seed, int ranks, int slots, int cases) {
-  std::mt19937_64 rng(seed);
-  Drawn drawn{random_group(rng, ranks, slots), {}, {}, {}};
-  for (int k = 0; k < cases; ++k) {
-    std::vector<double> w, f;
-    kind_loads(rng, k % 4, ranks, slots, &w, &f);
-    drawn.lps.push_back(make_lplb(drawn.group.r2o, ranks, slots, w, f));
-    drawn.ws.push_back(w);
-    drawn.fs.push_back(f);
-  }
-  return drawn;
-}
-
-struct Bounds {
-  int32_t status;
-  double max_load, lower_bound;
-};
 
 // The exact min-max solver's certified interval for every LP of `drawn`.
-std::vector<Bounds> flow_bounds(const Drawn& drawn) {
-  const Group& g = drawn.group;
-  const int count = static_cast<int>(drawn.lps.size());
-  lplb_minmax_shape shape{g.ranks, g.slots, g.replica.data()};
-  const lplb_ipm_settings settings = settings_for(LPLB_PRECISION_FLOAT64);
-  lplb_minmax_workspace* workspace = nullptr;
-  CHECK(lplb_minmax_workspace_create(&shape, &settings, &workspace) == LPLB_OK);
-  std::vector<double> fixed, slot;
-  for (int k = 0; k < count; ++k) {
-    fixed.insert(fixed.end(), drawn.fs[k].begin(), drawn.fs[k].end());
-    slot.insert(slot.end(), drawn.ws[k].begin(), drawn.ws[k].end());
-  }
-  std::vector<int32_t> status(count);
-  std::vector<double> keep(static_cast<size_t>(count) * g.ranks * g.slots), max_load(count), lower(count);
-  lplb_minmax_batch batch{count, fixed.data(), slot.data()};
-  lplb_minmax_solution out{status.data(), keep.data(), max_load.data(), lower.data(), nullptr, nullptr};
-  CHECK(lplb_minmax_solve_batch(workspace, &batch, &out) == LPLB_OK);
-  lplb_minmax_workspace_destroy(workspace);
-  std::vector<Bounds> bounds;
-  for (int k = 0; k < count; ++k) bounds.push_back({status[k], max_load[k], lower[k]});
-  return bounds;
+std::vector<MinMaxResult> flow_bounds(const DrawnGroup& drawn) {
+  return solve_minmax(drawn.group, drawn.ws, drawn.fs, LPLB_PRECISION_FLOAT64);
 }
 
 std::string scientific(double value) {
@@ -80,7 +31,7 @@ std::string scientific(double value) {
 }
 
 // An optimal answer of the general solver against the flow's interval.
-void check_optimal(const Drawn& drawn, int k, const Result& r, const Bounds& flow, double tolerance) {
+void check_optimal(const DrawnGroup& drawn, int k, const Result& r, const MinMaxResult& flow, double tolerance) {
   CHECK_MSG(r.status == LPLB_STATUS_OPTIMAL, "status " + std::to_string(r.status));
   CHECK_MSG(flow.status == LPLB_STATUS_OPTIMAL, "flow status " + std::to_string(flow.status));
   if (r.status != LPLB_STATUS_OPTIMAL || flow.status != LPLB_STATUS_OPTIMAL) return;
@@ -178,8 +129,8 @@ InternalLp make_internal(std::mt19937_64& rng) {
 
 TEST(breakdowns_near_the_optimum_end_optimal) {
   for (const Failed& failed : kFailed) {
-    const Drawn drawn = draw(failed.seed, failed.ranks, failed.slots, failed.index + 1);
-    const std::vector<Bounds> flow = flow_bounds(drawn);
+    const DrawnGroup drawn = draw_group(failed.seed, failed.ranks, failed.slots, failed.index + 1);
+    const std::vector<MinMaxResult> flow = flow_bounds(drawn);
     const Lp& lp = drawn.lps[failed.index];
     const Result r = solve_one(lp);
     context() = seed_context(failed.seed, failed.index);
@@ -207,8 +158,8 @@ TEST(fresh_near_degenerate_groups) {
     for (const auto& shape : shapes) {
       const int ranks = shape[0], slots = shape[1];
       const uint64_t seed = base + static_cast<uint64_t>(round) * 1000003u + static_cast<uint64_t>(ranks * 31 + slots);
-      const Drawn drawn = draw(seed, ranks, slots, 240);
-      const std::vector<Bounds> flow = flow_bounds(drawn);
+      const DrawnGroup drawn = draw_group(seed, ranks, slots, 240);
+      const std::vector<MinMaxResult> flow = flow_bounds(drawn);
       const std::string where = " (LPLB_TEST_SEED=" + std::to_string(base) + "), " + std::to_string(ranks) +
                                 " ranks x " + std::to_string(slots) + " slots";
       const std::vector<Result> full = solve_all(drawn.lps, settings_for(LPLB_PRECISION_FLOAT64));
