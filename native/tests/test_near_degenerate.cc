@@ -200,8 +200,12 @@ TEST(crossover_from_rough_points) {
     const InternalLp lp = make_internal(rng);
     const bool rough = t % 2 == 1;
     context() = "seed " + std::to_string(seed) + ", LP " + std::to_string(t) + (rough ? ", random start" : ", near x*");
-    crossover.set_problem(lp.rows, lp.equalities, lp.columns, lp.start.data(), lp.row.data(), lp.value.data());
+    CHECK(crossover.set_problem(lp.rows, lp.equalities, lp.columns, lp.start.data(), lp.row.data(), lp.value.data()));
     const int total = lp.columns + lp.rows;
+    // A column's upper bound, logicals included: 0 for an equality row's, none for the others.
+    auto upper_of = [&](int j) {
+      return j < lp.columns ? lp.upper[j] : (j - lp.columns < lp.equalities ? 0.0 : INFINITY);
+    };
     for (int j = 0; j < lp.columns; ++j) {
       crossover.cost()[j] = lp.c[j];
       crossover.upper()[j] = lp.upper[j];
@@ -209,7 +213,7 @@ TEST(crossover_from_rough_points) {
     for (int i = 0; i < lp.rows; ++i) crossover.rhs()[i] = lp.b[i];
     for (int j = 0; j < total; ++j) {
       const double x = j < lp.columns ? lp.x[j] : lp.slack[j - lp.columns];
-      const double u = j < lp.columns ? lp.upper[j] : (j - lp.columns < lp.equalities ? 0.0 : INFINITY);
+      const double u = upper_of(j);
       const bool inside = x > 0 && x < u;
       crossover.value()[j] = rough ? 3 * unit(rng) : std::max(x + 1e-4 * sym(rng), 0.0);
       crossover.score()[j] = rough ? unit(rng) : (inside ? 0.9 : 0.1) + 0.05 * sym(rng);
@@ -225,7 +229,7 @@ TEST(crossover_from_rough_points) {
     double objective = 0;
     for (int j = 0; j < total; ++j) {
       const bool logical = j >= lp.columns;
-      const double u = logical ? (j - lp.columns < lp.equalities ? 0.0 : INFINITY) : lp.upper[j];
+      const double u = upper_of(j);
       CHECK_MSG(x[j] >= -1e-9 && x[j] <= u + 1e-9, "column " + std::to_string(j) + " outside its bounds");
       double d = logical ? -y[j - lp.columns] : lp.c[j];
       if (logical) {
@@ -245,6 +249,17 @@ TEST(crossover_from_rough_points) {
     for (double r : residual) CHECK_MSG(std::fabs(r) <= 1e-9, "row residual " + scientific(r));
     CHECK_NEAR(objective, lp.optimum, 1e-9);
   }
+}
+
+// A problem larger than the buffers is refused before anything is written: more rows, or more
+// structural columns, than the crossover was built for.
+TEST(crossover_refuses_problems_larger_than_its_buffers) {
+  lplb::cpu::Crossover<double> crossover(2, 3);
+  const std::vector<int32_t> start{0, 1, 2, 3, 4}, row{0, 1, 0, 1};
+  const std::vector<double> value{1, 1, 1, 1};
+  CHECK(crossover.set_problem(2, 1, 3, start.data(), row.data(), value.data()));
+  CHECK(!crossover.set_problem(3, 1, 3, start.data(), row.data(), value.data()));
+  CHECK(!crossover.set_problem(2, 1, 4, start.data(), row.data(), value.data()));
 }
 
 LPLB_TEST_MAIN
