@@ -137,13 +137,15 @@ for (const [label, options] of cases) {
   for (const [dataLabel, scenarios] of data) {
     const plain = timeRuns(scenarios, options, false);
     const rows = timeRuns(scenarios, options, true);
-    const median = (samples: number[]) => percentile(samples, 0.5);
+    const plan = percentile(plain.plan, 0.5),
+      peer = percentile(plain.peer, 0.5);
+    const rowsPlan = percentile(rows.plan, 0.5),
+      rowsPeer = percentile(rows.peer, 0.5);
     console.log(
-      `${label}, ${dataLabel.padEnd(6)}: median ${fmt(median(plain.plan))} ms (p10 ${fmt(percentile(plain.plan, 0.1))}, ` +
-        `p90 ${fmt(percentile(plain.plan, 0.9))}), peer ${fmt(median(plain.peer))} ms, ` +
-        `${(median(plain.plan) / median(plain.peer)).toFixed(2)}x the peer; with log2phy rows: median ` +
-        `${fmt(median(rows.plan))} ms (peer ${fmt(median(rows.peer))} ms, ` +
-        `${(median(rows.plan) / median(rows.peer)).toFixed(2)}x); mean GPU balance ${meanBalance(scenarios, options).toFixed(4)}`,
+      `${label}, ${dataLabel.padEnd(6)}: median ${fmt(plan)} ms (p10 ${fmt(percentile(plain.plan, 0.1))}, ` +
+        `p90 ${fmt(percentile(plain.plan, 0.9))}), peer ${fmt(peer)} ms, ${(plan / peer).toFixed(2)}x the peer; ` +
+        `with log2phy rows: median ${fmt(rowsPlan)} ms (peer ${fmt(rowsPeer)} ms, ${(rowsPlan / rowsPeer).toFixed(2)}x); ` +
+        `mean GPU balance ${meanBalance(scenarios, options).toFixed(4)}`,
     );
   }
 }

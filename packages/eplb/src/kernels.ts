@@ -438,6 +438,8 @@ export class ReplicateScratch {
   readonly listedItem: Int32Array;
   readonly listedRank: Int32Array;
   readonly listedOrder: Int32Array;
+  /** The sort's order of two listed copies (weight descending, then physical id), made once. */
+  readonly compareListed: (a: number, b: number) => number;
 
   constructor(maxExperts: number, maxExtras: number) {
     const size = tournamentSize(Math.max(1, Math.min(maxExperts, maxExtras)));
@@ -457,6 +459,8 @@ export class ReplicateScratch {
     this.listedItem = new Int32Array(maxCopies);
     this.listedRank = new Int32Array(maxCopies);
     this.listedOrder = new Int32Array(maxCopies);
+    const { listedBits, listedId } = this;
+    this.compareListed = (a, b) => listedBits[b] - listedBits[a] || listedId[a] - listedId[b];
   }
 }
 
@@ -679,7 +683,7 @@ function sortCopies(numExperts: number, extras: number, replicated: number, offs
     listedRank[n] = extraRank[t];
   }
   for (let k = 0; k < n; k++) listedOrder[k] = k;
-  listedOrder.subarray(0, n).sort((a, b) => listedBits[b] - listedBits[a] || listedId[a] - listedId[b]);
+  listedOrder.subarray(0, n).sort(scratch.compareListed);
   const copyData = scratch.copyData;
   for (let k = 0; k < n; k++) {
     const listed = listedOrder[k];
